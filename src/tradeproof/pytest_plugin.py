@@ -1,0 +1,258 @@
+"""tradeproof's pytest plugin: options, fixtures, the ``rule`` marker, result records.
+
+Loaded in every pytest run of an environment where tradeproof is installed (entry
+point ``pytest11``), so it stays import-light: everything heavy is imported inside
+hooks and fixtures. ``pytest conformance --target URL`` and ``tradeproof run --target
+URL`` are the same run.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .runner.context import RunContext
+    from .runner.results import RuleResult, RunInfo, TestResult
+
+# (flag, settings key, help)
+OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("--target", "target", "base URL of a target serving both protocols"),
+    ("--o2-target", "o2_target", "base URL of the O2 target"),
+    ("--derive-target", "derive_target", "base URL of the Derive target"),
+    ("--protocol", "protocol", "o2, derive or all (default all)"),
+    ("--profile", "profile", "ci (default) or full"),
+    ("--tradeproof-config", "config", "config file (default: tradeproof.toml or pyproject.toml [tool.tradeproof])"),
+    ("--report-dir", "report_dir", "write JUnit and JSON reports here"),
+    ("--seed", "seed", "seed for keys and examples (default: random, printed in the report)"),
+    ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
+)
+
+_CONTEXT_KEY = pytest.StashKey["RunContext"]()
+_RECORDER = "tradeproof-recorder"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tradeproof", "tradeproof conformance")
+    for flag, dest, help_text in OPTIONS:
+        group.addoption(flag, dest=f"tradeproof_{dest}", default=None, help=help_text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(*ids): the tradeproof rule ids this test checks")
+    if not config.pluginmanager.has_plugin(_RECORDER):
+        config.pluginmanager.register(Recorder(config), _RECORDER)
+
+
+def flags_from(config: pytest.Config) -> dict[str, Any]:
+    """The tradeproof options given on the command line (None where absent)."""
+    flags = {dest: config.getoption(f"tradeproof_{dest}") for _, dest, _ in OPTIONS}
+    for number in ("seed",):
+        if flags[number] is not None:
+            flags[number] = int(flags[number])
+    if flags["request_timeout"] is not None:
+        flags["request_timeout"] = float(flags["request_timeout"])
+    return flags
+
+
+def _resolve_context(config: pytest.Config) -> RunContext:
+    from .errors import ConfigError
+    from .runner.config import find_config, resolve
+    from .runner.context import RunContext
+    from .runner.profiles import load
+
+    flags = flags_from(config)
+    try:
+        table, origin = find_config(flags.pop("config"), config.invocation_params.dir)
+        if flags.get("seed") is None and "seed" not in table:
+            flags["seed"] = secrets.randbelow(2**31)
+        settings = resolve(flags, table, origin)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    load(settings.profile)
+    return RunContext(settings)
+
+
+def run_context(config: pytest.Config) -> RunContext:
+    """The run's context, created on first use (so plain test runs never touch a target)."""
+    context = config.stash.get(_CONTEXT_KEY, None)
+    if context is None:
+        context = _resolve_context(config)
+        config.stash[_CONTEXT_KEY] = context
+    return context
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    context = config.stash.get(_CONTEXT_KEY, None)
+    if context is not None:
+        context.close()
+
+
+# --------------------------------------------------------------------------- collection
+
+
+def rule_ids_of(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for mark in item.iter_markers("rule"):
+        ids.extend(str(arg) for arg in mark.args)
+    return tuple(dict.fromkeys(ids))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse unknown rule ids; keep only the selected protocols' rules."""
+    tagged = [(item, rule_ids_of(item)) for item in items]
+    if not any(ids for _, ids in tagged):
+        return
+    from . import rules
+
+    unknown = sorted({i for _, ids in tagged for i in ids} - rules.ids())
+    if unknown:
+        raise pytest.UsageError(f"unknown rule id(s) in tests: {', '.join(unknown)}")
+    protocols = run_context(config).settings.protocols
+    keep, drop = [], []
+    for item, ids in tagged:
+        selected = not ids or any(rules.get(i).protocol.value in protocols for i in ids)
+        (keep if selected else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def tradeproof_context(request: pytest.FixtureRequest) -> RunContext:
+    """The run's settings, target clients and account pools."""
+    return run_context(request.config)
+
+
+def _or_skip(get: Callable[[], Any]) -> Any:
+    from .runner.context import ProtocolUnavailable
+    from .target import NotProvisioned
+
+    try:
+        return get()
+    except (ProtocolUnavailable, NotProvisioned) as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def o2(tradeproof_context: RunContext) -> Any:
+    """The O2 target (``tradeproof.target.O2Target``)."""
+    return _or_skip(lambda: tradeproof_context.o2)
+
+
+@pytest.fixture(scope="session")
+def derive(tradeproof_context: RunContext) -> Any:
+    """The Derive target (``tradeproof.target.DeriveTarget``)."""
+    return _or_skip(lambda: tradeproof_context.derive)
+
+
+@pytest.fixture(scope="session")
+def derive_domain(tradeproof_context: RunContext) -> Any:
+    """The EIP-712 domain and RFQ module the Derive target verifies against."""
+    return tradeproof_context.settings.derive_domain
+
+
+@pytest.fixture
+def new_trader(tradeproof_context: RunContext) -> Callable[..., Any]:
+    """``new_trader(label, evm_owner=False, session=True)``: a fresh funded O2 trader."""
+
+    def make(label: str = "trader", **kwargs: Any) -> Any:
+        return _or_skip(lambda: tradeproof_context.o2_accounts.new(label, **kwargs))
+
+    return make
+
+
+@pytest.fixture
+def new_party(tradeproof_context: RunContext) -> Callable[..., Any]:
+    """``new_party(label, usdc="1000000")``: a funded Derive wallet and subaccount."""
+
+    def make(label: str = "party", **kwargs: Any) -> Any:
+        return _or_skip(lambda: tradeproof_context.derive_accounts.new(label, **kwargs))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tradeproof_profile(tradeproof_context: RunContext) -> str:
+    """``ci`` or ``full``: tests scale their scenario counts by it."""
+    return tradeproof_context.settings.profile
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Recorder:
+    """Turns pytest reports of rule-tagged tests into ``TestResult`` records."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[TestResult] = []
+        self.listeners: list[Callable[[TestResult], None]] = []
+        self.started = time.time()
+        self._summary: tuple[RunInfo, list[RuleResult]] | None = None
+        self.report_paths: list[Any] = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        outcome = yield
+        report = outcome.get_result()
+        ids = rule_ids_of(item)
+        if not ids:
+            return
+        final = report.when == "call" or (report.when == "setup" and not report.passed)
+        if not final:
+            return
+        from .runner.classify import result_of
+
+        result = result_of(item.nodeid, ids, report, call)
+        if result is None:
+            return
+        self.results.append(result)
+        for listener in self.listeners:
+            listener(result)
+
+    def summary(self) -> tuple[RunInfo, list[RuleResult]] | None:
+        """The run's header and per-rule verdicts (None when no rule test ran)."""
+        context = self.config.stash.get(_CONTEXT_KEY, None)
+        if context is None:
+            return None
+        if self._summary is None:
+            from . import __version__
+            from .runner.results import RunInfo, aggregate, catalogue
+
+            settings = context.settings
+            run = RunInfo(
+                targets=context.target_description(),
+                protocols=settings.protocols,
+                profile=settings.profile,
+                seed=settings.seed,
+                started=self.started,
+                finished=time.time(),
+                tool_version=__version__,
+                schema_version=__version__,
+            )
+            self._summary = (run, aggregate(self.results, catalogue(settings.protocols)))
+        return self._summary
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        summary = self.summary()
+        context = self.config.stash.get(_CONTEXT_KEY, None)
+        if summary is None or context is None or context.settings.report_dir is None:
+            return
+        from .reporting import write_all
+
+        self.report_paths = write_all(context.settings.report_dir, *summary)
+
+def recorder(config: pytest.Config) -> Recorder:
+    plugin = config.pluginmanager.get_plugin(_RECORDER)
+    assert isinstance(plugin, Recorder)
+    return plugin
+

@@ -1,0 +1,1 @@
+"""Around pytest and Hypothesis: settings, profiles, run context, result records."""

@@ -1,0 +1,41 @@
+"""The ``ci`` and ``full`` profiles as Hypothesis settings profiles, registered once.
+
+``ci`` checks every rule at least once with few examples (about a minute against the
+reference on two cores); ``full`` runs more examples and adds the fuzz suites.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, settings
+
+_QUIET_CHECKS = [
+    HealthCheck.too_slow,
+    HealthCheck.filter_too_much,
+    HealthCheck.data_too_large,
+    HealthCheck.function_scoped_fixture,
+]
+
+EXAMPLES = {"ci": 6, "full": 60}
+SUITES = {"ci": ("conformance",), "full": ("conformance", "fuzz")}
+
+
+def profile_name(profile: str) -> str:
+    return f"tradeproof-{profile}"
+
+
+def register() -> None:
+    """Register both profiles with Hypothesis (idempotent)."""
+    for name, examples in EXAMPLES.items():
+        settings.register_profile(
+            profile_name(name),
+            max_examples=examples,
+            deadline=None,  # network round trips vary; time limits belong to the HTTP client
+            suppress_health_check=_QUIET_CHECKS,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+            print_blob=False,
+        )
+
+
+def load(profile: str) -> None:
+    register()
+    settings.load_profile(profile_name(profile))
