@@ -180,6 +180,30 @@ def new_party(tradeproof_context: RunContext) -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
+def o2_markets(o2: Any) -> list[Any]:
+    """The target's markets as ``tradeproof.target.market.MarketSpec`` values."""
+    from .target.market import markets_of
+
+    return markets_of(o2.markets_json)
+
+
+@pytest.fixture(scope="session")
+def o2_zones(o2: Any, o2_markets: list[Any]) -> Any:
+    """Where scenarios trade (around each market's mid) and where generated orders rest."""
+    from .scenarios.o2 import zones_for
+
+    return zones_for(o2, o2_markets)
+
+
+@pytest.fixture(scope="session")
+def o2_pool(tradeproof_context: RunContext) -> Any:
+    """Round-robin traders for many-example tests (``pool.next()``)."""
+    from .target.accounts import TraderPool
+
+    return _or_skip(lambda: TraderPool(tradeproof_context.o2_accounts))
+
+
+@pytest.fixture(scope="session")
 def tradeproof_profile(tradeproof_context: RunContext) -> str:
     """``ci`` or ``full``: tests scale their scenario counts by it."""
     return tradeproof_context.settings.profile

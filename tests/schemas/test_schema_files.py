@@ -21,7 +21,12 @@ from tradeproof._resources import shipped_path
 
 ROOT = shipped_path("schemas")
 FILES = sorted(ROOT.rglob("*.json"))
-MESSAGE_FOLDERS = ("common", "o2", "derive", "harness")  # message shapes; other folders (config/) differ
+MESSAGE_FOLDERS = (
+    "common",
+    "o2",
+    "derive",
+    "harness",
+)  # message shapes; other folders (config/) differ
 MESSAGE_FILES = [path for path in FILES if path.relative_to(ROOT).parts[0] in MESSAGE_FOLDERS]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*\.json$")
@@ -75,7 +80,9 @@ def test_file_follows_the_conventions(path: Path) -> None:
     assert document.get("$schema") == DIALECT
     assert isinstance(document.get("title"), str) and document["title"]
     description = document.get("description", "")
-    assert re.search(r"seed 00[03]|protocol/|TARGET\.md", description), "description must cite its source"
+    assert re.search(r"seed 00[03]|protocol/|TARGET\.md", description), (
+        "description must cite its source"
+    )
     ids = [pointer for pointer, node in _walk(document) if "$id" in node]
     assert not ids, f"no $id anywhere (found at {ids}): files are referenced by relative path"
 

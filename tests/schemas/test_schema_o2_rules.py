@@ -19,8 +19,17 @@ OTHER = "0x" + "cd" * 32
 REQUEST = "o2/session_actions_request"
 
 
-def create(order_type: Any = "Spot", price: str = "1000000000", quantity: str = "5000000000") -> dict[str, Any]:
-    return {"CreateOrder": {"side": "Buy", "price": price, "quantity": quantity, "order_type": order_type}}
+def create(
+    order_type: Any = "Spot", price: str = "1000000000", quantity: str = "5000000000"
+) -> dict[str, Any]:
+    return {
+        "CreateOrder": {
+            "side": "Buy",
+            "price": price,
+            "quantity": quantity,
+            "order_type": order_type,
+        }
+    }
 
 
 def valid_body() -> dict[str, Any]:
@@ -36,7 +45,9 @@ def valid_body() -> dict[str, Any]:
             },
             {
                 "market_id": OTHER,
-                "actions": [create({"BoundedMarket": {"max_price": "1100000000", "min_price": "900000000"}})],
+                "actions": [
+                    create({"BoundedMarket": {"max_price": "1100000000", "min_price": "900000000"}})
+                ],
             },
         ],
         "signature": {"Secp256k1": "0x" + "11" * 64},
@@ -144,27 +155,57 @@ def test_unknown_or_malformed_action(action: Any) -> None:
 )
 def test_unknown_or_malformed_order_type(order_type: Any) -> None:
     assert_invalid("o2/order_type", order_type)
-    assert_invalid(REQUEST, broken(lambda b: b["actions"][0]["actions"][1]["CreateOrder"].update(order_type=order_type)))
+    assert_invalid(
+        REQUEST,
+        broken(
+            lambda b: b["actions"][0]["actions"][1]["CreateOrder"].update(order_type=order_type)
+        ),
+    )
 
 
 def test_all_six_order_types_are_accepted() -> None:
-    for order_type in ["Spot", "Market", "FillOrKill", "PostOnly", {"Limit": ["1", "18446744073709551615"]},
-                       {"BoundedMarket": {"max_price": "0", "min_price": "1"}}]:
+    for order_type in [
+        "Spot",
+        "Market",
+        "FillOrKill",
+        "PostOnly",
+        {"Limit": ["1", "18446744073709551615"]},
+        {"BoundedMarket": {"max_price": "0", "min_price": "1"}},
+    ]:
         assert schemas.is_valid("o2/order_type", order_type), order_type
 
 
 # --------------------------------------------------------------------------- numbers
 
-BAD_NUMBERS = ["-1", "1.5", "1.0", "1e9", "1E9", "18446744073709551616", "99999999999999999999", "01", "",
-               " 1", "0x10", 1000000000, None]
+BAD_NUMBERS = [
+    "-1",
+    "1.5",
+    "1.0",
+    "1e9",
+    "1E9",
+    "18446744073709551616",
+    "99999999999999999999",
+    "01",
+    "",
+    " 1",
+    "0x10",
+    1000000000,
+    None,
+]
 
 NUMBER_FIELDS: dict[str, Callable[[dict[str, Any], Any], None]] = {
     "price": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"].update(price=v),
     "quantity": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"].update(quantity=v),
     "nonce": lambda b, v: b.update(nonce=v),
-    "limit-price": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"]["order_type"]["Limit"].__setitem__(0, v),
-    "limit-timestamp": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"]["order_type"]["Limit"].__setitem__(1, v),
-    "max_price": lambda b, v: b["actions"][1]["actions"][0]["CreateOrder"]["order_type"]["BoundedMarket"].update(max_price=v),
+    "limit-price": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"]["order_type"][
+        "Limit"
+    ].__setitem__(0, v),
+    "limit-timestamp": lambda b, v: b["actions"][0]["actions"][1]["CreateOrder"]["order_type"][
+        "Limit"
+    ].__setitem__(1, v),
+    "max_price": lambda b, v: b["actions"][1]["actions"][0]["CreateOrder"]["order_type"][
+        "BoundedMarket"
+    ].update(max_price=v),
     "min_gas_limit": lambda b, v: b.update(min_gas_limit=v),
 }
 
@@ -177,7 +218,9 @@ def test_number_strings_must_be_u64_decimal(field: str, value: Any) -> None:
 
 @pytest.mark.parametrize("field", sorted(NUMBER_FIELDS))
 def test_u64_boundary_in_every_number_field(field: str) -> None:
-    assert schemas.is_valid(REQUEST, broken(lambda b: NUMBER_FIELDS[field](b, "18446744073709551615")))
+    assert schemas.is_valid(
+        REQUEST, broken(lambda b: NUMBER_FIELDS[field](b, "18446744073709551615"))
+    )
     assert schemas.is_valid(REQUEST, broken(lambda b: NUMBER_FIELDS[field](b, "0")))
 
 
@@ -197,7 +240,9 @@ ID_FIELDS: dict[str, Callable[[dict[str, Any], Any], None]] = {
     "order_id": lambda b, v: b["actions"][0]["actions"][2]["CancelOrder"].update(order_id=v),
     "trade_account_id": lambda b, v: b.update(trade_account_id=v),
     "session_id": lambda b, v: b["session_id"].update(Address=v),
-    "settle-to": lambda b, v: b["actions"][0]["actions"][0]["SettleBalance"]["to"].update(ContractId=v),
+    "settle-to": lambda b, v: b["actions"][0]["actions"][0]["SettleBalance"]["to"].update(
+        ContractId=v
+    ),
 }
 
 
@@ -207,17 +252,21 @@ def test_ids_must_be_32_byte_hex(field: str, bad: str) -> None:
     assert_invalid(REQUEST, broken(lambda b: ID_FIELDS[field](b, BAD_IDS[bad])))
 
 
-# --------------------------------------------------------------------------- required and extra fields
+# --------------------------------------------------------------------------- required, extra
 
 
-@pytest.mark.parametrize("field", ["actions", "signature", "nonce", "trade_account_id", "session_id"])
+@pytest.mark.parametrize(
+    "field", ["actions", "signature", "nonce", "trade_account_id", "session_id"]
+)
 def test_missing_required_field(field: str) -> None:
     assert_invalid(REQUEST, broken(lambda b: b.pop(field)))
 
 
 @pytest.mark.parametrize("field", ["side", "price", "quantity", "order_type"])
 def test_missing_create_order_field(field: str) -> None:
-    assert_invalid(REQUEST, broken(lambda b: b["actions"][0]["actions"][1]["CreateOrder"].pop(field)))
+    assert_invalid(
+        REQUEST, broken(lambda b: b["actions"][0]["actions"][1]["CreateOrder"].pop(field))
+    )
 
 
 @pytest.mark.parametrize("field", ["market_id", "actions"])
@@ -233,9 +282,9 @@ EXTRA_AT: dict[str, Callable[[dict[str, Any]], None]] = {
     "cancel-order": lambda b: b["actions"][0]["actions"][2]["CancelOrder"].update(market_id=ID),
     "identity": lambda b: b["session_id"].update(ContractId=ID),
     "signature": lambda b: b["signature"].update(TypedSecp256k1="0x11"),
-    "bounded-market": lambda b: b["actions"][1]["actions"][0]["CreateOrder"]["order_type"]["BoundedMarket"].update(
-        mid_price="1"
-    ),
+    "bounded-market": lambda b: b["actions"][1]["actions"][0]["CreateOrder"]["order_type"][
+        "BoundedMarket"
+    ].update(mid_price="1"),
 }
 
 
@@ -262,7 +311,9 @@ def test_other_type_errors(case: str) -> None:
 
 def test_wrong_length_signature_is_not_a_schema_error() -> None:
     """TARGET.md §1: a 65-byte signature is a signature rejection, judged after the schema."""
-    assert schemas.is_valid(REQUEST, broken(lambda b: b.update(signature={"Secp256k1": "0x" + "11" * 65})))
+    assert schemas.is_valid(
+        REQUEST, broken(lambda b: b.update(signature={"Secp256k1": "0x" + "11" * 65}))
+    )
 
 
 # --------------------------------------------------------------------------- RegisterReferer
@@ -308,7 +359,14 @@ def test_session_request_requires_every_field(field: str) -> None:
         {"session": {}},
         {"session_id": "0x" + "ab" * 32},
     ],
-    ids=["no-contracts", "short-contract", "negative-expiry", "numeric-nonce", "extra", "flat-session-id"],
+    ids=[
+        "no-contracts",
+        "short-contract",
+        "negative-expiry",
+        "numeric-nonce",
+        "extra",
+        "flat-session-id",
+    ],
 )
 def test_session_request_rejects(change: dict[str, Any]) -> None:
     body = copy.deepcopy(valid_session())
@@ -320,9 +378,20 @@ def test_session_request_rejects(change: dict[str, Any]) -> None:
 
 
 def test_outcome_bodies_are_told_apart() -> None:
-    """TARGET.md §1: tx_id = accepted; integer code = pre-flight; message+reason, no tx_id = revert."""
-    accepted = {"tx_id": "ab" * 32, "orders": [{"order_id": ID, "side": "Buy", "order_type": "Spot",
-                                                "quantity": 5, "price": "100000000"}]}
+    """TARGET.md §1: tx_id = accepted; integer code = pre-flight; message + reason and no
+    tx_id = revert."""
+    accepted = {
+        "tx_id": "ab" * 32,
+        "orders": [
+            {
+                "order_id": ID,
+                "side": "Buy",
+                "order_type": "Spot",
+                "quantity": 5,
+                "price": "100000000",
+            }
+        ],
+    }
     preflight = {"code": 7004, "message": "TooManyActions"}
     revert = {"message": "Failed", "reason": "Revert(18446744073709486086)", "receipts": None}
     assert schemas.is_valid("o2/session_actions_response", accepted)

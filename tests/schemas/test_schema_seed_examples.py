@@ -42,12 +42,24 @@ SCHEMA_OF = {
 # (fixture, path into it, placeholder as the seed writes it): see the README's table
 PLACEHOLDERS = [
     ("o2_request_body_1.json", ("actions", 0, "market_id"), "0x1234567890abcdef..."),
-    ("o2_request_body_1.json", ("actions", 0, "actions", 2, "CancelOrder", "order_id"), "0xabcdef..."),
+    (
+        "o2_request_body_1.json",
+        ("actions", 0, "actions", 2, "CancelOrder", "order_id"),
+        "0xabcdef...",
+    ),
     ("o2_request_body_1.json", ("signature", "Secp256k1"), "0x789..."),
     ("o2_request_body_1.json", ("trade_account_id",), "0xdef456..."),
     ("o2_request_body_1.json", ("session_id", "Address"), "0xabc123..."),
-    ("o2_request_body_multiple_order_types.json", ("actions", 0, "market_id"), "0x1234567890abcdef..."),
-    ("o2_request_body_multiple_order_types.json", ("actions", 1, "market_id"), "0xfedcba9876543210..."),
+    (
+        "o2_request_body_multiple_order_types.json",
+        ("actions", 0, "market_id"),
+        "0x1234567890abcdef...",
+    ),
+    (
+        "o2_request_body_multiple_order_types.json",
+        ("actions", 1, "market_id"),
+        "0xfedcba9876543210...",
+    ),
     ("o2_request_body_multiple_order_types.json", ("signature", "Secp256k1"), "0x789..."),
     ("o2_request_body_multiple_order_types.json", ("trade_account_id",), "0xdef456..."),
     ("o2_request_body_multiple_order_types.json", ("session_id", "Address"), "0xabc123..."),
@@ -56,12 +68,43 @@ PLACEHOLDERS = [
     ("o2_action_type_register_referer.json", ("RegisterReferer", "referer", "Address"), "0x..."),
 ]
 
-SEED_003_PARAMS = ["direction", "max_fee", "nonce", "quote_id", "rfq_id", "signature", "signature_expiry_sec",
-                   "signer", "subaccount_id", "legs", "label"]
-SEED_003_RESULT = ["cancel_reason", "creation_timestamp", "direction", "fee", "is_transfer", "label",
-                   "last_update_timestamp", "legs_hash", "liquidity_role", "max_fee", "mmp", "nonce", "quote_id",
-                   "rfq_id", "signature", "signature_expiry_sec", "signer", "status", "subaccount_id", "tx_hash",
-                   "tx_status", "legs"]
+SEED_003_PARAMS = [
+    "direction",
+    "max_fee",
+    "nonce",
+    "quote_id",
+    "rfq_id",
+    "signature",
+    "signature_expiry_sec",
+    "signer",
+    "subaccount_id",
+    "legs",
+    "label",
+]
+SEED_003_RESULT = [
+    "cancel_reason",
+    "creation_timestamp",
+    "direction",
+    "fee",
+    "is_transfer",
+    "label",
+    "last_update_timestamp",
+    "legs_hash",
+    "liquidity_role",
+    "max_fee",
+    "mmp",
+    "nonce",
+    "quote_id",
+    "rfq_id",
+    "signature",
+    "signature_expiry_sec",
+    "signer",
+    "status",
+    "subaccount_id",
+    "tx_hash",
+    "tx_status",
+    "legs",
+]
 SEED_003_LEG = ["amount", "direction", "instrument_name", "price"]
 
 
@@ -98,7 +141,9 @@ def test_execute_quote_response_result_is_a_seed_quote() -> None:
 
 
 @pytest.mark.parametrize(("name", "path", "placeholder"), PLACEHOLDERS)
-def test_placeholders_were_expanded_as_documented(name: str, path: tuple[Any, ...], placeholder: str) -> None:
+def test_placeholders_were_expanded_as_documented(
+    name: str, path: tuple[Any, ...], placeholder: str
+) -> None:
     value = _load(name)
     for step in path:
         value = value[step]

@@ -21,9 +21,12 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 
 async def read_json(request: Request) -> Any:
-    """The parsed body; raises BodyNotJson for anything json.loads refuses."""
+    """The parsed body; raises BodyNotJson for anything json.loads refuses.
+
+    RecursionError is json's answer to very deep nesting (``[[[[…``): not JSON we take.
+    """
     raw = await request.body()
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BodyNotJson() from None

@@ -137,7 +137,7 @@ def opposite(direction: str) -> str:
 
 def sorted_legs(legs: Sequence[Leg]) -> list[Leg]:
     """Legs in the order both sides hash them: by instrument name."""
-    return list(legs)
+    return sorted(legs, key=lambda leg: leg.instrument_name)
 
 
 def _trades(legs: Sequence[Leg], quote_direction: str) -> list[tuple[str, int, int, int]]:

@@ -204,3 +204,23 @@ class DeriveAccounts:
 
 def same_id(a: str, b: str) -> bool:
     return norm_id(a) == norm_id(b)
+
+
+@dataclass
+class TraderPool:
+    """A few long-lived traders used round robin, so paced requests from one owner
+    never hold up the next example: throughput grows with the pool size."""
+
+    accounts: O2Accounts
+    size: int = 6
+    label: str = "pool"
+    _traders: list[O2Trader] = field(default_factory=list)
+    _next: int = 0
+
+    def next(self) -> O2Trader:
+        if len(self._traders) < self.size:
+            self._traders.append(self.accounts.new(self.label))
+            return self._traders[-1]
+        trader = self._traders[self._next % self.size]
+        self._next += 1
+        return trader

@@ -71,6 +71,17 @@ class MarketSpec:
         """The smallest quantity step keeping price·quantity divisible by 10^base.decimals."""
         return self.base_unit // math.gcd(price, self.base_unit)
 
+    @property
+    def lot(self) -> int:
+        """A quantity step valid at every on-tick price (price·lot is a multiple of 10^base)."""
+        return self.base_unit // math.gcd(self.tick, self.base_unit)
+
+    def lots(self, price: int, count: int = 1) -> int:
+        """``count`` × the smallest whole number of lots whose notional at ``price`` is at
+        least twice min_order: valid at every on-tick price at or above ``price``."""
+        per = max(1, -(-2 * max(self.min_order, 1) * self.base_unit // (price * self.lot)))
+        return per * self.lot * count
+
     def quantity(self, price: int, lots: int = 1) -> int:
         """A valid quantity at ``price`` worth about ``lots`` × (twice min_order)."""
         step = self.quantity_step(price)

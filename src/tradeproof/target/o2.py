@@ -170,17 +170,17 @@ class O2Target:
             raise TargetMisbehaved(f"POST /v1/accounts failed: {outcome.describe()}", request=outcome.exchange.describe())
         return norm_id(body["trade_account_id"])
 
-    def put_session(self, body: Any, owner_b256: bytes, *, content: bytes | None = None) -> Outcome:
-        self.pacer.wait((owner_b256, SESSION))
+    def put_session(self, body: Any, owner_b256: bytes, *, content: bytes | None = None, paced: bool = True) -> Outcome:
+        """``PUT /v1/session``; ``paced=False`` only for the rate-limit rule."""
+        if paced:
+            self.pacer.wait((owner_b256, SESSION))
         return self.http.send("PUT", SESSION, classify_o2, json_body=body, content=content, headers=owner_header(owner_b256))
 
-    def post_actions(self, body: Any, owner_b256: bytes, *, content: bytes | None = None) -> Outcome:
-        self.pacer.wait((owner_b256, ACTIONS))
+    def post_actions(self, body: Any, owner_b256: bytes, *, content: bytes | None = None, paced: bool = True) -> Outcome:
+        """``POST /v1/session/actions``; ``paced=False`` only for the rate-limit rule."""
+        if paced:
+            self.pacer.wait((owner_b256, ACTIONS))
         return self.http.send("POST", ACTIONS, classify_o2, json_body=body, content=content, headers=owner_header(owner_b256))
-
-    def post_actions_unpaced(self, body: Any, owner_b256: bytes) -> Outcome:
-        """Only for the rate-limit rule, which must exceed the limit on purpose."""
-        return self.http.send("POST", ACTIONS, classify_o2, json_body=body, headers=owner_header(owner_b256))
 
     def mint(self, trade_account_id: str, asset: str | None = None, amount: int | None = None) -> Outcome:
         """Harness extension: credit an account (TARGET.md §3)."""

@@ -59,7 +59,7 @@ class Instrument:
     mark_price: Decimal
     index_price: Decimal
     option: OptionDetails | None = None
-    scheduled_activation: int = 1700000000
+    scheduled_activation: int = 1600000000
 
     @property
     def expiry(self) -> int | None:

@@ -25,8 +25,7 @@ _STATUS = {
     O2Code.ORDER_NOT_FOUND: 404,
 }
 
-# Sway's FAILED_REQUIRE / REVERT_WITH_LOG signals (protocol/o2.md §1.4), as the chain
-# reports them: `require(...)` failures and logged error enums respectively.
+# Sway's REVERT_WITH_LOG signal (protocol/o2.md §1.4): a revert after logging an error enum.
 _REVERT_WITH_LOG = 0xFFFF_FFFF_FFFF_0006
 
 
@@ -62,7 +61,7 @@ class Revert(Exception):
         """The failure body, shaped like the live API's (``protocol/o2.md`` §1.4)."""
         logs = (
             f'LogResult {{ results: [Ok("IncrementNonceEvent {{ nonce: {nonce + 1} }}"), '
-            f'Ok("SessionContractCallEvent {{ nonce: {nonce} }}"), Ok("{self.variant}")] }}'
+            f'Ok("{self.variant}")] }}'
         )
         return {
             "message": f"Transaction {tx_id} reverted: {self.variant} ({self.detail})",
@@ -72,3 +71,11 @@ class Revert(Exception):
             ),
             "receipts": None,
         }
+
+
+class Reverted(Exception):
+    """A request whose transaction reverted; ``payload`` is the failure body to send."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["message"])
+        self.payload = payload
