@@ -30,11 +30,15 @@ REQUIRED_PARAMS = [
 
 
 def params() -> dict[str, Any]:
-    return json.loads((EXAMPLES / "derive_execute_quote_params.json").read_text())
+    loaded: dict[str, Any] = json.loads((EXAMPLES / "derive_execute_quote_params.json").read_text())
+    return loaded
 
 
 def result() -> dict[str, Any]:
-    return json.loads((EXAMPLES / "derive_execute_quote_response.json").read_text())["result"]
+    loaded: dict[str, Any] = json.loads(
+        (EXAMPLES / "derive_execute_quote_response.json").read_text()
+    )
+    return loaded["result"]  # type: ignore[no-any-return]
 
 
 def assert_invalid(name: str, instance: Any) -> None:

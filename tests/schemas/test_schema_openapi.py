@@ -108,8 +108,15 @@ def _local(document: Any, ref: str) -> Any:
 
 
 def _operations(name: str) -> dict[str, Any]:
-    loaded = schemathesis.openapi.from_path(OPENAPI / name)
-    return {op.label: op for op in (result.ok() for result in loaded.get_all_operations())}
+    """label -> operation; a reference Schemathesis cannot resolve fails here, by name."""
+    operations = {}
+    for result in schemathesis.openapi.from_path(OPENAPI / name).get_all_operations():
+        failed = getattr(result, "err", None)  # an Err holds the InvalidSchema of that operation
+        if failed is not None:
+            raise failed()
+        operation = result.ok()  # type: ignore[union-attr]
+        operations[operation.label] = operation
+    return operations
 
 
 def _request_schema_names(name: str) -> dict[str, str]:

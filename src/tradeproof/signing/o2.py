@@ -266,7 +266,7 @@ def is_evm_owner(owner_b256: bytes) -> bool:
 
 def fuel_personal_digest(message: bytes) -> bytes:
     """sha256(``\\x19Fuel Signed Message:\\n`` ‖ decimal length ‖ message)."""
-    return hashlib.sha256(b"\x19Fuel Signed Message:\n" + message).digest()
+    return hashlib.sha256(b"\x19Fuel Signed Message:\n" + str(len(message)).encode() + message).digest()
 
 
 def evm_personal_digest(message: bytes) -> bytes:
