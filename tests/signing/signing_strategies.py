@@ -102,9 +102,16 @@ def batches(draw: st.DrawFn) -> Batch:
     total = draw(st.integers(1, 5))
     n_groups = draw(st.integers(1, total))
     chosen = draw(
-        st.lists(markets, min_size=n_groups, max_size=n_groups, unique_by=lambda m: m["market_id"].lower())
+        st.lists(
+            markets,
+            min_size=n_groups,
+            max_size=n_groups,
+            unique_by=lambda m: m["market_id"].lower(),
+        )
     )
-    cuts = sorted(draw(st.sets(st.integers(1, total - 1), min_size=n_groups - 1, max_size=n_groups - 1))) if n_groups > 1 else []
+    # split `total` into n_groups positive sizes at n_groups - 1 distinct cut points
+    cut_points = st.sets(st.integers(1, total - 1), min_size=n_groups - 1, max_size=n_groups - 1)
+    cuts = sorted(draw(cut_points)) if n_groups > 1 else []
     sizes = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
     groups = [
         {

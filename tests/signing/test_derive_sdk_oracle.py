@@ -14,6 +14,7 @@ subaccounts, nonces, expiries, domains and signer keys):
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from derive_action_signing import (
 )
 from derive_action_signing.module_data import ModuleData
 from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
+from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
 from eth_hash.auto import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,7 +68,7 @@ def sdk_signed_action(quote: SignedQuote, module_data: ModuleData) -> SignedActi
     )
 
 
-def eth_account_message(action: derive.Action, domain: derive.Domain):  # noqa: ANN201
+def eth_account_message(action: derive.Action, domain: derive.Domain) -> SignableMessage:
     """The EIP-712 message built from the typed structure, not from our hashes."""
     return encode_typed_data(
         full_message={
@@ -110,7 +111,7 @@ def eth_account_message(action: derive.Action, domain: derive.Domain):  # noqa: 
 
 @ORACLE
 @given(signed_quotes, st.randoms(use_true_random=False))
-def test_quote_module_data_matches_sdk(quote: SignedQuote, rnd) -> None:  # noqa: ANN001
+def test_quote_module_data_matches_sdk(quote: SignedQuote, rnd: random.Random) -> None:
     ours = derive.quote_module_data(quote.direction, str(quote.max_fee), quote.legs)
     sdk = RFQQuoteModuleData(
         global_direction=quote.direction, max_fee=quote.max_fee, legs=sdk_legs(quote.legs)
@@ -123,14 +124,15 @@ def test_quote_module_data_matches_sdk(quote: SignedQuote, rnd) -> None:  # noqa
 
 @ORACLE
 @given(signed_quotes, st.randoms(use_true_random=False))
-def test_execute_module_data_matches_sdk(quote: SignedQuote, rnd) -> None:  # noqa: ANN001
+def test_execute_module_data_matches_sdk(quote: SignedQuote, rnd: random.Random) -> None:
     taker_direction = quote.direction  # the execute request's own direction
     ours = derive.execute_module_data(taker_direction, str(quote.max_fee), quote.legs)
     sdk_data = RFQExecuteModuleData(
         global_direction=taker_direction, max_fee=quote.max_fee, legs=sdk_legs(quote.legs)
     )
     assert ours.hex() == sdk_data.to_abi_encoded().hex()
-    assert derive.encoded_legs(derive.opposite(taker_direction), quote.legs) == sdk_data._encoded_legs()
+    maker_direction = derive.opposite(taker_direction)
+    assert derive.encoded_legs(maker_direction, quote.legs) == sdk_data._encoded_legs()
     shuffled = list(quote.legs)
     rnd.shuffle(shuffled)
     assert derive.execute_module_data(taker_direction, str(quote.max_fee), shuffled) == ours
@@ -142,7 +144,9 @@ def test_action_digest_and_signature_match_sdk_and_eth_account(
     quote: SignedQuote, is_execute: bool
 ) -> None:
     cls = RFQExecuteModuleData if is_execute else RFQQuoteModuleData
-    module_data = cls(global_direction=quote.direction, max_fee=quote.max_fee, legs=sdk_legs(quote.legs))
+    module_data = cls(
+        global_direction=quote.direction, max_fee=quote.max_fee, legs=sdk_legs(quote.legs)
+    )
     encode = derive.execute_module_data if is_execute else derive.quote_module_data
     action = quote.action(encode(quote.direction, str(quote.max_fee), quote.legs))
     digest = action.digest(quote.domain)

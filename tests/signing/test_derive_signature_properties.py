@@ -66,7 +66,9 @@ def test_action_signature_verifies(quote: SignedQuote, is_execute: bool) -> None
 @pytest.mark.parametrize("field", [*INT_FIELDS, *ADDRESS_FIELDS, "data"])
 @settings(max_examples=60, deadline=None)
 @given(signed_quotes, st.data())
-def test_any_field_change_breaks_action_signature(field: str, quote: SignedQuote, data: st.DataObject) -> None:
+def test_any_field_change_breaks_action_signature(
+    field: str, quote: SignedQuote, data: st.DataObject
+) -> None:
     action = quote_action(quote)
     signature = derive.sign_action(quote.key, action, quote.domain)
     changed = dataclasses.replace(action, **{field: changed_field(action, field, data)})
@@ -92,7 +94,8 @@ def test_every_data_byte_of_the_vector_quote_is_signed() -> None:
     for position in range(len(data)):
         changed = bytearray(data)
         changed[position] ^= 0x01
-        assert not verifies(signature, dataclasses.replace(action, data=bytes(changed)), domain), position
+        changed_action = dataclasses.replace(action, data=bytes(changed))
+        assert not verifies(signature, changed_action, domain), position
 
 
 @pytest.mark.parametrize("kind", list(DeriveCorruption))

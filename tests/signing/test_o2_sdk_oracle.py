@@ -29,7 +29,10 @@ def sdk_calls(batch: Batch) -> list[dict]:
     by_id = {m["market_id"]: m for m in batch.markets}
     calls = []
     for group in batch.groups:
-        market_info = {**by_id[group["market_id"]], "accounts_registry_id": batch.accounts_registry_id}
+        market_info = {
+            **by_id[group["market_id"]],
+            "accounts_registry_id": batch.accounts_registry_id,
+        }
         calls += [sdk_encoding.action_to_call(action, market_info) for action in group["actions"]]
     return calls
 
@@ -51,12 +54,14 @@ def test_actions_signature_matches_sdk(batch: Batch, session: Key) -> None:
 
 
 @ORACLE
-@given(u64s, u64s, u64s, st.binary(min_size=32, max_size=32), st.lists(digests, min_size=1, max_size=5))
+@given(u64s, u64s, u64s, digests, st.lists(digests, min_size=1, max_size=5))
 def test_session_signing_bytes_match_sdk(
     nonce: int, chain_id: int, expiry: int, session_address: bytes, contract_ids: list[bytes]
 ) -> None:
     ours = o2.session_signing_bytes(nonce, chain_id, session_address, expiry, contract_ids)
-    sdk = sdk_encoding.build_session_signing_bytes(nonce, chain_id, session_address, contract_ids, expiry)
+    sdk = sdk_encoding.build_session_signing_bytes(
+        nonce, chain_id, session_address, contract_ids, expiry
+    )
     assert ours.hex() == sdk.hex()
     assert len(ours) == 99 + 32 * len(contract_ids)
 
