@@ -8,6 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .._json import loads
+
 
 class BodyNotJson(Exception):
     """The request body is not parseable JSON."""

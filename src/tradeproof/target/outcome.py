@@ -7,10 +7,11 @@ Classification reads the body first, then the status, exactly as the contract sa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from .._json import loads
 
 
 class Kind(StrEnum):
@@ -85,8 +86,8 @@ def _int_code(value: Any) -> int | None:
 def parse_body(text: str) -> tuple[bool, Any]:
     """``(True, value)`` when the text is JSON, ``(False, None)`` otherwise."""
     try:
-        return True, json.loads(text)
-    except ValueError:
+        return True, loads(text)
+    except (ValueError, RecursionError):
         return False, None
 
 

@@ -96,8 +96,12 @@ def filled(position: Position | None, delta: Decimal, price: Decimal) -> Positio
     if position is None or old.is_zero():
         return Position(new, price)
     if (old > 0) == (delta > 0):
-        total = EXACT.add(EXACT.multiply(abs(old), position.average_price), EXACT.multiply(abs(delta), price))
-        average = EXACT.divide(total, abs(new)).quantize(AVERAGE_PRICE_QUANTUM, ROUND_HALF_EVEN, EXACT)
+        total = EXACT.add(
+            EXACT.multiply(abs(old), position.average_price), EXACT.multiply(abs(delta), price)
+        )
+        average = EXACT.divide(total, abs(new)).quantize(
+            AVERAGE_PRICE_QUANTUM, ROUND_HALF_EVEN, EXACT
+        )
         return Position(new, average)
     if (new > 0) == (old > 0):
         return Position(new, position.average_price)
@@ -130,7 +134,9 @@ class Accounts:
 
     def projected(self, subaccount: Subaccount, transfers: Iterable[Transfer]) -> Subaccount:
         """A detached copy of ``subaccount`` as it would be after ``transfers``."""
-        copy = Subaccount(subaccount.id, subaccount.wallet, subaccount.cash, dict(subaccount.positions))
+        copy = Subaccount(
+            subaccount.id, subaccount.wallet, subaccount.cash, dict(subaccount.positions)
+        )
         for transfer in transfers:
             if transfer.subaccount_id == subaccount.id:
                 _apply(copy, transfer)

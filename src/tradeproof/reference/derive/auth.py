@@ -48,7 +48,11 @@ def authenticate(headers: Mapping[str, str], accounts: Accounts, now: float) -> 
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     values = [lowered.get(name, "") for name in (WALLET, TIMESTAMP, SIGNATURE)]
-    missing = [name for name, value in zip((WALLET, TIMESTAMP, SIGNATURE), values, strict=True) if not value]
+    missing = [
+        name
+        for name, value in zip((WALLET, TIMESTAMP, SIGNATURE), values, strict=True)
+        if not value
+    ]
     if missing:
         raise RpcError(C.AUTH_HEADER_MISSING, f"missing header(s): {', '.join(missing)}")
     wallet_header, timestamp, signature = values
@@ -66,7 +70,8 @@ def authenticate(headers: Mapping[str, str], accounts: Accounts, now: float) -> 
     key = account.session_keys.get(signer.lower()) if account else None
     if key is None:
         raise RpcError(
-            C.INVALID_SIGNATURE, f"X-LyraSignature recovers to {signer}: neither the wallet nor its session key"
+            C.INVALID_SIGNATURE,
+            f"X-LyraSignature recovers to {signer}: neither the wallet nor its session key",
         )
     if key.expired(now):
         raise RpcError(C.SESSION_KEY_EXPIRED, f"session key {signer} expired at {key.expiry_sec}")

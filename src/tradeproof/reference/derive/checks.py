@@ -19,8 +19,8 @@ from .errors import RpcError
 from .fees import trade_fee
 from .instruments import Instrument
 from .margin import MarginModel
-from .rfq import Quote, QuoteLeg, Rfq, RfqBook, RfqLeg, legs_key
 from .numbers import EXACT, on_grid
+from .rfq import Quote, QuoteLeg, Rfq, RfqBook, RfqLeg, legs_key
 
 MIN_EXPIRY_AHEAD_SEC = 310
 NONCE_WINDOW_SEC = 3600
@@ -52,7 +52,10 @@ class RuleChecks:
         if sub is None:
             raise RpcError(C.SUBACCOUNT_NOT_FOUND, f"no subaccount {subaccount_id}")
         if sub.wallet != caller.wallet:
-            raise RpcError(C.WALLET_HEADER_MISMATCH, f"subaccount {subaccount_id} is not owned by {caller.wallet}")
+            raise RpcError(
+                C.WALLET_HEADER_MISMATCH,
+                f"subaccount {subaccount_id} is not owned by {caller.wallet}",
+            )
         return sub
 
     # ------------------------------------------------------------------ legs
@@ -70,7 +73,9 @@ class RuleChecks:
         """11100: every instrument at most once."""
         names = [leg.instrument_name for leg in legs]
         if len(set(names)) != len(names):
-            raise RpcError(C.LEG_INSTRUMENTS_NOT_UNIQUE, "each instrument may appear in only one leg")
+            raise RpcError(
+                C.LEG_INSTRUMENTS_NOT_UNIQUE, "each instrument may appear in only one leg"
+            )
 
     def check_amount(self, instrument: Instrument, amount: Decimal) -> None:
         """11012: within [minimum_amount, maximum_amount] and a multiple of amount_step."""
@@ -81,14 +86,22 @@ class RuleChecks:
                 f"{instrument.maximum_amount}]",
             )
         if not on_grid(amount, instrument.amount_step):
-            raise RpcError(C.INVALID_AMOUNT, f"{instrument.name} amount {amount} is not a multiple of {instrument.amount_step}")
+            raise RpcError(
+                C.INVALID_AMOUNT,
+                f"{instrument.name} amount {amount} is not a multiple of {instrument.amount_step}",
+            )
 
     def check_price(self, instrument: Instrument, price: Decimal) -> None:
         """11013: positive, at most 1e12, and on the instrument's tick."""
         if not 0 < price <= MAX_PRICE:
-            raise RpcError(C.INVALID_LIMIT_PRICE, f"{instrument.name} price {price} must be in (0, 1e12]")
+            raise RpcError(
+                C.INVALID_LIMIT_PRICE, f"{instrument.name} price {price} must be in (0, 1e12]"
+            )
         if not on_grid(price, instrument.tick_size):
-            raise RpcError(C.INVALID_LIMIT_PRICE, f"{instrument.name} price {price} is not on tick {instrument.tick_size}")
+            raise RpcError(
+                C.INVALID_LIMIT_PRICE,
+                f"{instrument.name} price {price} is not on tick {instrument.tick_size}",
+            )
 
     def check_rfq_legs(self, legs: Sequence[RfqLeg]) -> None:
         self.check_unique_legs(legs)
@@ -107,7 +120,10 @@ class RuleChecks:
         quoted = sorted((leg.instrument_name, leg.direction, leg.amount) for leg in legs)
         asked = sorted((leg.instrument_name, leg.direction, leg.amount) for leg in rfq.legs)
         if quoted != asked:
-            raise RpcError(C.QUOTE_LEG_MISMATCH, "legs must match the RFQ's instruments, directions and amounts")
+            raise RpcError(
+                C.QUOTE_LEG_MISMATCH,
+                "legs must match the RFQ's instruments, directions and amounts",
+            )
 
     def signing_legs(self, legs: Iterable[QuoteLeg]) -> list[sig.Leg]:
         """The legs as the signing module encodes them (asset and sub id from the instrument)."""
@@ -115,8 +131,19 @@ class RuleChecks:
         for leg in legs:
             instrument = self.instruments.get(leg.instrument_name)
             if instrument is None:
-                raise RpcError(C.INSTRUMENT_NOT_FOUND, f"unknown instrument {leg.instrument_name!r}")
-            out.append(sig.Leg(leg.instrument_name, leg.direction, leg.price, leg.amount, instrument.asset, instrument.sub_id))
+                raise RpcError(
+                    C.INSTRUMENT_NOT_FOUND, f"unknown instrument {leg.instrument_name!r}"
+                )
+            out.append(
+                sig.Leg(
+                    leg.instrument_name,
+                    leg.direction,
+                    leg.price,
+                    leg.amount,
+                    instrument.asset,
+                    instrument.sub_id,
+                )
+            )
         return out
 
     # ------------------------------------------------------------------ quote state
@@ -131,13 +158,17 @@ class RuleChecks:
     def check_quote_of_rfq(self, quote: Quote, rfq_id: str) -> Rfq:
         """11105: the quote answers the RFQ named in the request."""
         if quote.rfq_id != rfq_id:
-            raise RpcError(C.QUOTE_OF_OTHER_RFQ, f"quote {quote.quote_id} belongs to RFQ {quote.rfq_id}")
+            raise RpcError(
+                C.QUOTE_OF_OTHER_RFQ, f"quote {quote.quote_id} belongs to RFQ {quote.rfq_id}"
+            )
         return self.book.rfqs[quote.rfq_id]
 
     def check_rfq_sender(self, rfq: Rfq, taker: Subaccount) -> None:
         """11101: only the subaccount that sent the RFQ may execute quotes on it."""
         if rfq.subaccount_id != taker.id:
-            raise RpcError(C.RFQ_NOT_FOUND, f"RFQ {rfq.rfq_id} was not sent by subaccount {taker.id}")
+            raise RpcError(
+                C.RFQ_NOT_FOUND, f"RFQ {rfq.rfq_id} was not sent by subaccount {taker.id}"
+            )
 
     def check_open(self, quote: Quote, rfq: Rfq) -> None:
         """11104: quote and RFQ both open (a quote with ≤ 300 s to expiry is expired)."""
@@ -149,22 +180,33 @@ class RuleChecks:
         if status != "open":
             raise RpcError(C.QUOTE_OR_RFQ_NOT_OPEN, f"quote {quote.quote_id} is {status}")
 
-    def check_execute_matches_quote(self, direction: str, legs: Sequence[QuoteLeg], quote: Quote) -> None:
+    def check_execute_matches_quote(
+        self, direction: str, legs: Sequence[QuoteLeg], quote: Quote
+    ) -> None:
         """11103: the taker trades the opposite direction, on exactly the quote's legs.
 
         Checked before the signature, so a mismatch gets this specific code rather than
         14014 (TARGET.md §2 allows either)."""
         if direction == quote.direction:
-            raise RpcError(C.QUOTE_LEG_MISMATCH, f"direction must be the opposite of the quote's ({quote.direction})")
+            raise RpcError(
+                C.QUOTE_LEG_MISMATCH,
+                f"direction must be the opposite of the quote's ({quote.direction})",
+            )
         if legs_key(legs) != legs_key(quote.legs):
-            raise RpcError(C.QUOTE_LEG_MISMATCH, "legs must be the quote's legs (instrument, direction, price, amount)")
+            raise RpcError(
+                C.QUOTE_LEG_MISMATCH,
+                "legs must be the quote's legs (instrument, direction, price, amount)",
+            )
 
     # ------------------------------------------------------------------ signed action
 
     def check_signature_expiry(self, expiry: int) -> None:
         """11011: ``signature_expiry_sec`` at least 310 s from now."""
         if expiry < self.now() + MIN_EXPIRY_AHEAD_SEC:
-            raise RpcError(C.INVALID_SIGNATURE_EXPIRY, f"signature_expiry_sec must be at least now + {MIN_EXPIRY_AHEAD_SEC}")
+            raise RpcError(
+                C.INVALID_SIGNATURE_EXPIRY,
+                f"signature_expiry_sec must be at least now + {MIN_EXPIRY_AHEAD_SEC}",
+            )
 
     def check_nonce_date(self, nonce: int) -> None:
         """11018: the first 10 digits are UTC seconds within one hour of now."""
@@ -172,14 +214,17 @@ class RuleChecks:
         if len(digits) < 10 or abs(int(digits[:10]) - self.now()) > NONCE_WINDOW_SEC:
             raise RpcError(
                 C.INVALID_NONCE_DATE,
-                "First 10 digits of nonce must be a UTC sec timestamp within 1 hour of the true UTC timestamp.",
+                "First 10 digits of nonce must be a UTC sec timestamp within 1 hour of the "
+                "true UTC timestamp.",
             )
 
     def check_nonce_unused(self, wallet: str, nonce: int) -> None:
         """11017: not yet used by this wallet (quotes and executions alike)."""
         account = self.accounts.wallet(wallet)
         if account is not None and nonce in account.used_nonces:
-            raise RpcError(C.NON_UNIQUE_NONCE, "This nonce has already been used, please use a new nonce.")
+            raise RpcError(
+                C.NON_UNIQUE_NONCE, "This nonce has already been used, please use a new nonce."
+            )
 
     def consume_nonce(self, wallet: str, nonce: int) -> None:
         """Only accepted requests consume their nonce."""
@@ -194,11 +239,19 @@ class RuleChecks:
         account = self.accounts.wallet(owner)
         key = account.session_keys.get(signer.lower()) if account else None
         if key is None:
-            raise RpcError(C.SIGNER_NOT_OWNER_OR_SESSION_KEY, f"{signer} is neither {owner} nor its session key")
+            raise RpcError(
+                C.SIGNER_NOT_OWNER_OR_SESSION_KEY,
+                f"{signer} is neither {owner} nor its session key",
+            )
         if key.expired(self.now()):
-            raise RpcError(C.SESSION_KEY_EXPIRED, f"session key {signer} expired at {key.expiry_sec}")
+            raise RpcError(
+                C.SESSION_KEY_EXPIRED, f"session key {signer} expired at {key.expiry_sec}"
+            )
         if key.scope < Scope.ADMIN:
-            raise RpcError(C.UNAUTHORIZED_KEY_SCOPE, f"session key {signer} has scope {key.scope.label}; admin required")
+            raise RpcError(
+                C.UNAUTHORIZED_KEY_SCOPE,
+                f"session key {signer} has scope {key.scope.label}; admin required",
+            )
 
     def signing_domain(self) -> sig.Domain:
         """The EIP-712 domain signatures are verified under."""
@@ -209,19 +262,34 @@ class RuleChecks:
         return self.domain.rfq_module
 
     def verify_action_signature(
-        self, *, subaccount_id: int, nonce: int, data: bytes, expiry: int, owner: str, signer: str, signature: str
+        self,
+        *,
+        subaccount_id: int,
+        nonce: int,
+        data: bytes,
+        expiry: int,
+        owner: str,
+        signer: str,
+        signature: str,
     ) -> None:
         """14014 unless ``signature`` over the rebuilt Action recovers to ``signer``."""
-        action = sig.Action(subaccount_id, nonce, self.signing_module(), data, expiry, owner, signer)
+        action = sig.Action(
+            subaccount_id, nonce, self.signing_module(), data, expiry, owner, signer
+        )
         recovered = sig.recover_action_signer(signature, action, self.signing_domain())
         if recovered != signer:
-            raise RpcError(C.INVALID_SIGNATURE, "Address recovered from message and signature does not match the signer")
+            raise RpcError(
+                C.INVALID_SIGNATURE,
+                "Address recovered from message and signature does not match the signer",
+            )
 
     # ------------------------------------------------------------------ fees, margin
 
     def fee(self, legs: Iterable[QuoteLeg], role: str) -> Decimal:
         """The fee the reference charges ``role`` for these legs (see ``fees.py``)."""
-        return trade_fee(((self.instruments[leg.instrument_name], leg.amount) for leg in legs), role)
+        return trade_fee(
+            ((self.instruments[leg.instrument_name], leg.amount) for leg in legs), role
+        )
 
     def check_taker_max_fee(self, max_fee: Decimal, fee: Decimal) -> None:
         """11023: the taker's max_fee covers the taker fee."""
@@ -236,7 +304,9 @@ class RuleChecks:
     def check_counterparty_max_fee(self, quote: Quote, fee: Decimal) -> None:
         """8501 if, at execution, the maker fee exceeds the quote's signed max_fee."""
         if quote.max_fee < fee:
-            raise RpcError(C.COUNTERPARTY_MAX_FEE_TOO_LOW, f"maker max_fee {quote.max_fee} is below {fee}")
+            raise RpcError(
+                C.COUNTERPARTY_MAX_FEE_TOO_LOW, f"maker max_fee {quote.max_fee} is below {fee}"
+            )
 
     def settlement_transfers(
         self, quote: Quote, taker: Subaccount, taker_fee: Decimal, maker_fee: Decimal
@@ -268,9 +338,14 @@ class RuleChecks:
     def check_taker_margin(self, taker: Subaccount, transfers: Sequence[Transfer]) -> None:
         """11000: the taker keeps initial_margin ≥ 0 after the whole trade."""
         if not self.has_margin(taker, transfers):
-            raise RpcError(C.INSUFFICIENT_FUNDS, f"subaccount {taker.id} would be below initial margin")
+            raise RpcError(
+                C.INSUFFICIENT_FUNDS, f"subaccount {taker.id} would be below initial margin"
+            )
 
     def check_maker_margin(self, maker: Subaccount, transfers: Sequence[Transfer]) -> None:
         """8500: the maker keeps initial_margin ≥ 0 after the whole trade."""
         if not self.has_margin(maker, transfers):
-            raise RpcError(C.COUNTERPARTY_INSUFFICIENT_FUNDS, "Counterparty had insufficient funds to fill the order")
+            raise RpcError(
+                C.COUNTERPARTY_INSUFFICIENT_FUNDS,
+                "Counterparty had insufficient funds to fill the order",
+            )

@@ -53,8 +53,9 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from ...codes import DeriveCode as C
+from ...errors import EncodingError
 from ...signing import derive as sig
-from .accounts import Accounts, Scope, SessionKey, Subaccount, Transfer
+from .accounts import Accounts, Scope, SessionKey, Transfer
 from .auth import Caller, authenticate
 from .errors import RpcError
 from .instruments import Instrument, by_name, default_instruments
@@ -98,11 +99,14 @@ class DeriveExchange(ReadMethods):
         check_schema(method, params)
         with self.lock, localcontext(EXACT):
             handler = getattr(self, name)
-            if scope is None:
-                return handler(Params(params))
-            caller = self.authenticate(headers or {})
-            self.check_scope(caller, scope)
-            return handler(Params(params), caller)
+            try:
+                if scope is None:
+                    return handler(Params(params))
+                caller = self.authenticate(headers or {})
+                self.check_scope(caller, scope)
+                return handler(Params(params), caller)
+            except EncodingError as exc:  # a value the signed encoding cannot hold
+                raise RpcError(C.INVALID_PARAMS, str(exc)) from None
 
     def fund(self, wallet: str, amount: Decimal | str | int) -> int:
         """Harness: a new subaccount of ``wallet`` holding ``amount`` USDC; its id."""
@@ -123,7 +127,11 @@ class DeriveExchange(ReadMethods):
     def subaccount_view(self, subaccount_id: int) -> dict[str, Any]:
         """``private/get_subaccount``'s result, without authentication (tests, harness)."""
         with self.lock, localcontext(EXACT):
-            sub = self.accounts.fee_account if subaccount_id == 0 else self.accounts.subaccount(subaccount_id)
+            sub = (
+                self.accounts.fee_account
+                if subaccount_id == 0
+                else self.accounts.subaccount(subaccount_id)
+            )
             if sub is None:
                 raise RpcError(C.SUBACCOUNT_NOT_FOUND, f"no subaccount {subaccount_id}")
             return self.subaccount_json(sub)
@@ -137,7 +145,8 @@ class DeriveExchange(ReadMethods):
         """14031: the header key's level is below the method's minimum."""
         if caller.scope < required:
             raise RpcError(
-                C.UNAUTHORIZED_KEY_SCOPE, f"key scope {caller.scope.label}; {required.label} required"
+                C.UNAUTHORIZED_KEY_SCOPE,
+                f"key scope {caller.scope.label}; {required.label} required",
             )
 
     # ================================================================ session keys
@@ -149,7 +158,9 @@ class DeriveExchange(ReadMethods):
         if wallet != caller.wallet:
             raise RpcError(C.WALLET_HEADER_MISMATCH, f"header wallet is {caller.wallet}")
         if not caller.is_owner:
-            raise RpcError(C.UNAUTHORIZED_KEY_SCOPE, "only the wallet owner may register session keys")
+            raise RpcError(
+                C.UNAUTHORIZED_KEY_SCOPE, "only the wallet owner may register session keys"
+            )
         key_address = p.address("public_session_key")
         if key_address == wallet:
             raise RpcError(C.INVALID_PARAMS, "public_session_key must differ from the wallet")
@@ -160,7 +171,9 @@ class DeriveExchange(ReadMethods):
         account = self.accounts.wallet(wallet)
         if account is None:
             raise RpcError(C.ACCOUNT_NOT_FOUND, f"{wallet} has no account; fund it first")
-        account.session_keys[key_address.lower()] = SessionKey(key_address, scope, expiry, label, whitelist)
+        account.session_keys[key_address.lower()] = SessionKey(
+            key_address, scope, expiry, label, whitelist
+        )
         return {
             "public_session_key": key_address,
             "expiry_sec": expiry,
@@ -217,7 +230,11 @@ class DeriveExchange(ReadMethods):
     def private_send_quote(self, p: Params, caller: Caller) -> dict[str, Any]:
         maker = self.owned_subaccount(caller, p.uint("subaccount_id"))
         rfq_id, direction, legs = p.text("rfq_id"), p.direction(), p.quote_legs()
-        max_fee, nonce, expiry = p.decimal("max_fee"), p.uint("nonce"), p.uint("signature_expiry_sec")
+        max_fee, nonce, expiry = (
+            p.decimal("max_fee"),
+            p.uint("nonce"),
+            p.uint("signature_expiry_sec"),
+        )
         signer, signature = p.address("signer"), p.text("signature")
         label, mmp = p.text("label", ""), p.boolean("mmp", False)
         if max_fee < 0:
@@ -227,7 +244,9 @@ class DeriveExchange(ReadMethods):
             raise RpcError(C.RFQ_NOT_FOUND, f"no RFQ {rfq_id!r}")
         now = self.now()
         if rfq.status_at(int(now * 1000)) != "open":
-            raise RpcError(C.QUOTE_OR_RFQ_NOT_OPEN, f"RFQ {rfq_id} is {rfq.status_at(int(now * 1000))}")
+            raise RpcError(
+                C.QUOTE_OR_RFQ_NOT_OPEN, f"RFQ {rfq_id} is {rfq.status_at(int(now * 1000))}"
+            )
         if rfq.subaccount_id == maker.id:
             raise RpcError(C.SELF_CROSSING_DISALLOWED, "a subaccount cannot quote its own RFQ")
         self.check_quote_legs(legs)
@@ -238,16 +257,31 @@ class DeriveExchange(ReadMethods):
         self.check_signer(maker.wallet, signer)
         signing_legs = self.signing_legs(legs)
         self.verify_action_signature(
-            subaccount_id=maker.id, nonce=nonce, data=sig.quote_module_data(direction, max_fee, signing_legs),
-            expiry=expiry, owner=maker.wallet, signer=signer, signature=signature,
+            subaccount_id=maker.id,
+            nonce=nonce,
+            data=sig.quote_module_data(direction, max_fee, signing_legs),
+            expiry=expiry,
+            owner=maker.wallet,
+            signer=signer,
+            signature=signature,
         )
         self.check_maker_max_fee(max_fee, self.fee(legs, "maker"))
         quote = Quote(
-            quote_id=str(uuid.uuid4()), rfq_id=rfq_id, subaccount_id=maker.id, wallet=maker.wallet,
-            direction=direction, legs=tuple(sorted(legs, key=lambda leg: leg.instrument_name)),
-            max_fee=max_fee, nonce=nonce, signer=signer, signature=_hex_signature(signature),
-            signature_expiry_sec=expiry, legs_hash="0x" + sig.legs_hash(direction, signing_legs).hex(),
-            created_ms=int(now * 1000), label=label, mmp=mmp,
+            quote_id=str(uuid.uuid4()),
+            rfq_id=rfq_id,
+            subaccount_id=maker.id,
+            wallet=maker.wallet,
+            direction=direction,
+            legs=tuple(sorted(legs, key=lambda leg: leg.instrument_name)),
+            max_fee=max_fee,
+            nonce=nonce,
+            signer=signer,
+            signature=_hex_signature(signature),
+            signature_expiry_sec=expiry,
+            legs_hash="0x" + sig.legs_hash(direction, signing_legs).hex(),
+            created_ms=int(now * 1000),
+            label=label,
+            mmp=mmp,
         )
         self.book.add_quote(quote)
         self.consume_nonce(maker.wallet, nonce)
@@ -263,7 +297,11 @@ class DeriveExchange(ReadMethods):
         status = quote.status_at(self.now(), self.book.rfqs[quote.rfq_id])
         if status != "open":
             raise RpcError(C.QUOTE_OR_RFQ_NOT_OPEN, f"quote {quote_id} is {status}")
-        quote.status, quote.cancel_reason, quote.updated_ms = "cancelled", "user_request", self.now_ms()
+        quote.status, quote.cancel_reason, quote.updated_ms = (
+            "cancelled",
+            "user_request",
+            self.now_ms(),
+        )
         return quote.to_json("cancelled")
 
     # ================================================================ execution (taker)
@@ -271,8 +309,17 @@ class DeriveExchange(ReadMethods):
     @rpc("private/execute_quote", Scope.ADMIN)
     def private_execute_quote(self, p: Params, caller: Caller) -> dict[str, Any]:
         taker = self.owned_subaccount(caller, p.uint("subaccount_id"))
-        rfq_id, quote_id, direction, legs = p.text("rfq_id"), p.text("quote_id"), p.direction(), p.quote_legs()
-        max_fee, nonce, expiry = p.decimal("max_fee"), p.uint("nonce"), p.uint("signature_expiry_sec")
+        rfq_id, quote_id, direction, legs = (
+            p.text("rfq_id"),
+            p.text("quote_id"),
+            p.direction(),
+            p.quote_legs(),
+        )
+        max_fee, nonce, expiry = (
+            p.decimal("max_fee"),
+            p.uint("nonce"),
+            p.uint("signature_expiry_sec"),
+        )
         signer, signature, label = p.address("signer"), p.text("signature"), p.text("label", "")
         if max_fee < 0:
             raise RpcError(C.INVALID_PARAMS, "max_fee must not be negative")
@@ -285,27 +332,45 @@ class DeriveExchange(ReadMethods):
         self.check_signer(taker.wallet, signer)
         self.check_execute_matches_quote(direction, legs, quote)
         self.verify_action_signature(
-            subaccount_id=taker.id, nonce=nonce,
+            subaccount_id=taker.id,
+            nonce=nonce,
             data=sig.execute_module_data(direction, max_fee, self.signing_legs(legs)),
-            expiry=expiry, owner=taker.wallet, signer=signer, signature=signature,
+            expiry=expiry,
+            owner=taker.wallet,
+            signer=signer,
+            signature=signature,
         )
         self.check_rfq_sender(rfq, taker)
         taker_fee, maker_fee = self.fee(quote.legs, "taker"), self.fee(quote.legs, "maker")
         self.check_taker_max_fee(max_fee, taker_fee)
         self.check_counterparty_max_fee(quote, maker_fee)
-        maker = self.accounts.subaccount(quote.subaccount_id)
-        assert maker is not None  # quotes are only ever made by existing subaccounts
+        maker = self.accounts.subaccounts[quote.subaccount_id]  # quotes come from real subaccounts
         transfers = self.settlement_transfers(quote, taker, taker_fee, maker_fee)
         self.check_taker_margin(taker, transfers)
         self.check_maker_margin(maker, transfers)
         now_ms = self.now_ms()
         execution = Quote(
-            quote_id=quote.quote_id, rfq_id=rfq.rfq_id, subaccount_id=taker.id, wallet=taker.wallet,
-            direction=direction, legs=quote.legs, max_fee=max_fee, nonce=nonce, signer=signer,
-            signature=_hex_signature(signature), signature_expiry_sec=expiry, legs_hash=quote.legs_hash,
-            created_ms=now_ms, updated_ms=now_ms, label=label, liquidity_role="taker", status="filled",
-            fee=taker_fee, tx_status="settled",
-            tx_hash="0x" + keccak(f"tradeproof/derive/{quote.quote_id}/{taker.id}/{nonce}".encode()).hex(),
+            quote_id=quote.quote_id,
+            rfq_id=rfq.rfq_id,
+            subaccount_id=taker.id,
+            wallet=taker.wallet,
+            direction=direction,
+            legs=quote.legs,
+            max_fee=max_fee,
+            nonce=nonce,
+            signer=signer,
+            signature=_hex_signature(signature),
+            signature_expiry_sec=expiry,
+            legs_hash=quote.legs_hash,
+            created_ms=now_ms,
+            updated_ms=now_ms,
+            label=label,
+            liquidity_role="taker",
+            status="filled",
+            fee=taker_fee,
+            tx_status="settled",
+            tx_hash="0x"
+            + keccak(f"tradeproof/derive/{quote.quote_id}/{taker.id}/{nonce}".encode()).hex(),
         )
         # ---- nothing below can fail: the whole trade is applied, or (above) none of it
         self.settle(transfers)
@@ -325,7 +390,11 @@ class DeriveExchange(ReadMethods):
         rfq.status, rfq.updated_ms, rfq.filled_direction = "filled", now_ms, execution.direction
         sign = 1 if execution.direction == "buy" else -1
         rfq.total_cost = sum(
-            (leg.price * leg.amount * sign * (1 if leg.direction == "buy" else -1) for leg in quote.legs), Decimal(0)
+            (
+                leg.price * leg.amount * sign * (1 if leg.direction == "buy" else -1)
+                for leg in quote.legs
+            ),
+            Decimal(0),
         )
         self.book.executions[quote.quote_id] = execution
         self._close_quotes_of(rfq, now_ms)
@@ -335,8 +404,11 @@ class DeriveExchange(ReadMethods):
     def _close_quotes_of(self, rfq: Rfq, now_ms: int) -> None:
         for other in self.book.quotes_of_rfq(rfq.rfq_id):
             if other.status == "open":
-                other.status, other.cancel_reason, other.updated_ms = "cancelled", "rfq_no_longer_open", now_ms
-
+                other.status, other.cancel_reason, other.updated_ms = (
+                    "cancelled",
+                    "rfq_no_longer_open",
+                    now_ms,
+                )
 
 
 def _hex_signature(signature: str) -> str:

@@ -25,7 +25,9 @@ def leg_fee(instrument: Instrument, amount: Decimal, role: str) -> Decimal:
     size = abs(amount)
     fee = EXACT.multiply(EXACT.multiply(rate, instrument.index_price), size)
     if instrument.fee_cap is not None:
-        fee = min(fee, EXACT.multiply(EXACT.multiply(instrument.fee_cap, instrument.mark_price), size))
+        fee = min(
+            fee, EXACT.multiply(EXACT.multiply(instrument.fee_cap, instrument.mark_price), size)
+        )
     return EXACT.add(instrument.base_fee, fee)
 
 

@@ -20,7 +20,7 @@ from .numbers import fmt
 ETH_OPTION_TESTNET = "0xBcB494059969DAaB460E0B5d4f5c2366aab79aa1"
 ETH_PERP_TESTNET = "0x010e26422790C6Cb3872330980FAa7628FD20294"
 EXPIRY_2027_06_25 = 1813910400  # 2027-06-25 08:00 UTC
-ETH_INDEX = Decimal("3000")
+ETH_INDEX = Decimal(3000)
 FAR_FUTURE = 9223372036854775807  # what Derive shows as a perp's scheduled_deactivation
 
 
@@ -67,7 +67,9 @@ class Instrument:
 
     def is_live(self, now: float) -> bool:
         """Tradable now: activated and, for an option, not yet expired."""
-        return self.scheduled_activation <= now and (self.option is None or now < self.option.expiry)
+        return self.scheduled_activation <= now and (
+            self.option is None or now < self.option.expiry
+        )
 
     def to_json(self, now: float) -> dict[str, Any]:
         """The ``public/get_instrument`` view (decimals as strings)."""
@@ -124,10 +126,10 @@ def perp(currency: str, asset: str, mark: Decimal | str) -> Instrument:
         tick_size=Decimal("0.01"),
         amount_step=Decimal("0.01"),
         minimum_amount=Decimal("0.01"),
-        maximum_amount=Decimal("10000"),
+        maximum_amount=Decimal(10000),
         taker_fee_rate=Decimal("0.0003"),
         maker_fee_rate=Decimal("0.0001"),
-        base_fee=Decimal("0"),
+        base_fee=Decimal(0),
         fee_cap=None,
         mark_price=price,
         index_price=price,
@@ -135,8 +137,13 @@ def perp(currency: str, asset: str, mark: Decimal | str) -> Instrument:
 
 
 def option(
-    currency: str, asset: str, expiry: int, strike: Decimal | str, option_type: str,
-    mark: Decimal | str, index: Decimal | str,
+    currency: str,
+    asset: str,
+    expiry: int,
+    strike: Decimal | str,
+    option_type: str,
+    mark: Decimal | str,
+    index: Decimal | str,
 ) -> Instrument:
     """An option named like Derive's (``ETH-20270625-3000-C``) with its encoded sub id."""
     strike = Decimal(strike)
@@ -150,10 +157,10 @@ def option(
         tick_size=Decimal("0.1"),
         amount_step=Decimal("0.01"),
         minimum_amount=Decimal("0.01"),
-        maximum_amount=Decimal("1000"),
+        maximum_amount=Decimal(1000),
         taker_fee_rate=Decimal("0.0003"),
         maker_fee_rate=Decimal("0.0001"),
-        base_fee=Decimal("0"),
+        base_fee=Decimal(0),
         fee_cap=Decimal("0.125"),
         mark_price=Decimal(mark),
         index_price=Decimal(index),

@@ -3,7 +3,9 @@
 Two layers, both answering -32602 (Invalid params):
 
 1. the method's schema in ``schemas/derive/<method>_params.json`` (closed objects,
-   required fields, enums, decimal-string pattern), via :mod:`tradeproof.schemas`;
+   required fields, enums, decimal-string pattern). For speed it is compiled once with
+   its ``$ref`` s inlined (jsonschema-rs when present, a schemathesis dependency; else
+   jsonschema); messages for a refusal come from :func:`tradeproof.schemas.errors`;
 2. typed accessors (:class:`Params`) that also enforce what the schema leaves open:
    integers within int64 and non-negative, well-formed addresses, bounded strings,
    decimals without exponent and of sane magnitude, at most 64 legs.
@@ -14,12 +16,14 @@ not checked here; the engine does that.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import posixpath
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from eth_utils import to_checksum_address
+from jsonschema import Draft202012Validator
 
 from ...codes import DeriveCode as C
 from .errors import RpcError
@@ -64,18 +68,68 @@ def invalid(detail: str) -> RpcError:
     return RpcError(C.INVALID_PARAMS, detail)
 
 
-@cache
-def _schema_name(method: str) -> str | None:
-    """``derive/<name>_params`` if the shipped schemas have it (None otherwise)."""
+def _schemas() -> Any:
     try:
         from tradeproof import schemas
     except ImportError:  # pragma: no cover - the schema module ships with the package
         return None
+    return schemas
+
+
+@cache
+def _schema_name(method: str) -> str | None:
+    """``derive/<name>_params`` if the shipped schemas have it (None otherwise)."""
+    schemas = _schemas()
     name = f"derive/{method.partition('/')[2]}_params"
     try:
-        return name if name in schemas.names() else None
+        return name if schemas is not None and name in schemas.names() else None
     except (OSError, ValueError):  # pragma: no cover - a broken installation
         return None
+
+
+def inline_refs(name: str) -> dict[str, Any]:
+    """Schema ``name`` with every ``$ref`` (to another file or to its own ``$defs``) inlined."""
+    return _inline(_schemas().schema(name), name, _schemas().schema(name), 0)
+
+
+def _inline(node: Any, name: str, document: dict[str, Any], depth: int) -> Any:
+    if depth > 32:
+        raise ValueError(f"$ref nesting too deep in {name}")
+    if isinstance(node, list):
+        return [_inline(item, name, document, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        k: _inline(v, name, document, depth)
+        for k, v in node.items()
+        if k not in ("$ref", "$schema", "$id", "$defs")
+    }
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        path, _, pointer = ref.partition("#")
+        target_name = (
+            posixpath.normpath(posixpath.join(posixpath.dirname(name), path)).removesuffix(".json")
+            if path
+            else name
+        )
+        target_doc = _schemas().schema(target_name) if path else document
+        target: Any = target_doc
+        for part in filter(None, pointer.split("/")):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        resolved = _inline(target, target_name, target_doc, depth + 1)
+        out = {**out, "allOf": [*out.get("allOf", []), resolved]} if out else resolved
+    return out
+
+
+@cache
+def _fast_validator(name: str) -> Callable[[Any], bool]:
+    schema = inline_refs(name)
+    try:
+        import jsonschema_rs
+
+        return jsonschema_rs.Draft202012Validator(schema).is_valid  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - schemathesis brings jsonschema-rs
+        return Draft202012Validator(schema).is_valid  # type: ignore[no-any-return]
 
 
 def check_schema(method: str, params: Any) -> None:
@@ -83,11 +137,10 @@ def check_schema(method: str, params: Any) -> None:
     if not isinstance(params, dict):
         raise invalid("params must be a JSON object")
     name = _schema_name(method)
-    if name is not None:
-        from tradeproof import schemas
-
-        if not schemas.is_valid(name, params):
-            raise invalid("; ".join(schemas.errors(name, params)))
+    if name is not None and not _fast_validator(name)(params):
+        raise invalid(
+            "; ".join(_schemas().errors(name, params)) or "params do not match the schema"
+        )
     required, optional = FIELDS[method]
     missing = sorted(required - params.keys())
     extra = sorted(params.keys() - required - optional)
@@ -101,9 +154,12 @@ def checksummed(text: Any) -> str | None:
     """``0x`` + 40 hex digits (any case) as an EIP-55 address; None for anything else."""
     if not isinstance(text, str) or len(text) != 42 or text[:2] not in ("0x", "0X"):
         return None
-    if not set(text[2:]) <= _HEX:
-        return None
-    return to_checksum_address("0x" + text[2:])
+    return _checksummed(text[2:].lower())
+
+
+@lru_cache(maxsize=4096)
+def _checksummed(digits: str) -> str | None:
+    return to_checksum_address("0x" + digits) if set(digits) <= _HEX else None
 
 
 class Params:
@@ -180,7 +236,9 @@ class Params:
 
     def strings(self, name: str) -> list[str]:
         value = self._get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and len(v) <= MAX_TEXT for v in value
+        ):
             raise invalid(f"{name} must be a list of strings")
         return list(value)
 
@@ -191,7 +249,9 @@ class Params:
         )
 
     def rfq_legs(self) -> tuple[RfqLeg, ...]:
-        return tuple(RfqLeg(name, direction, amount) for _, name, direction, amount in self._legs(set()))
+        return tuple(
+            RfqLeg(name, direction, amount) for _, name, direction, amount in self._legs(set())
+        )
 
     def _legs(self, extra: set[str]) -> list[tuple[Mapping[str, Any], str, str, Decimal]]:
         value = self._get("legs", _MISSING)
@@ -201,7 +261,9 @@ class Params:
         out = []
         for i, leg in enumerate(value):
             if not isinstance(leg, dict) or leg.keys() != fields:
-                raise invalid(f"legs[{i}] must be an object with exactly {', '.join(sorted(fields))}")
+                raise invalid(
+                    f"legs[{i}] must be an object with exactly {', '.join(sorted(fields))}"
+                )
             name, direction = leg["instrument_name"], leg["direction"]
             if not isinstance(name, str) or len(name) > MAX_TEXT:
                 raise invalid(f"legs[{i}].instrument_name must be a string")
@@ -214,7 +276,7 @@ class Params:
 def _decimal(value: Any, name: str) -> Decimal:
     parsed = parse_decimal(value) if isinstance(value, str) else None
     if parsed is None:
-        raise invalid(f"{name} must be a decimal string like \"12.5\"")
+        raise invalid(f'{name} must be a decimal string like "12.5"')
     if not parsed.is_zero() and abs(parsed.adjusted()) > MAX_DECIMAL_EXPONENT:
         raise invalid(f"{name} is out of range")
     return parsed

@@ -30,7 +30,11 @@ class RfqLeg:
     amount: Decimal
 
     def to_json(self) -> dict[str, str]:
-        return {"instrument_name": self.instrument_name, "direction": self.direction, "amount": fmt(self.amount)}
+        return {
+            "instrument_name": self.instrument_name,
+            "direction": self.direction,
+            "amount": fmt(self.amount),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,9 @@ class Quote:
         return self.signature_expiry_sec - now <= QUOTE_EXPIRY_BUFFER_SEC
 
     def status_at(self, now: float, rfq: Rfq) -> str:
-        if self.status == "open" and (self.expired_by_time(now) or rfq.status_at(int(now * 1000)) == "expired"):
+        if self.status == "open" and (
+            self.expired_by_time(now) or rfq.status_at(int(now * 1000)) == "expired"
+        ):
             return "expired"
         return self.status
 
@@ -221,12 +227,17 @@ class RfqBook:
         return [self.quotes[q] for q in self.quotes_by_rfq.get(rfq_id, ())]
 
 
-def paginate(items: list[T], page: int | None, page_size: int | None) -> tuple[list[T], dict[str, int]]:
+def paginate(
+    items: list[T], page: int | None, page_size: int | None
+) -> tuple[list[T], dict[str, int]]:
     """One page (1-based) of ``items`` and Derive's ``pagination`` object."""
     size = page_size or DEFAULT_PAGE_SIZE
     number = page or 1
     start = (number - 1) * size
-    return items[start : start + size], {"count": len(items), "num_pages": max(1, math.ceil(len(items) / size))}
+    return items[start : start + size], {
+        "count": len(items),
+        "num_pages": max(1, math.ceil(len(items) / size)),
+    }
 
 
 def matching(items: Iterable[T], *predicates: Callable[[T], bool]) -> list[T]:

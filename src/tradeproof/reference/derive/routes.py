@@ -29,6 +29,9 @@ from .errors import RpcError
 from .numbers import parse_decimal
 
 MAX_BODY = 1 << 20
+# No valid request comes near this; it bounds nesting depth, which json's C parser does
+# not survive unboundedly when the recursion limit has been raised.
+MAX_BRACKETS = 1000
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 
@@ -43,13 +46,19 @@ def parse_body(raw: bytes) -> Any:
         raise RpcError(C.INVALID_REQUEST, f"body larger than {MAX_BODY} bytes")
     if not raw.strip():
         return {}
+    if raw.count(b"[") + raw.count(b"{") > MAX_BRACKETS:
+        raise RpcError(
+            C.INVALID_REQUEST, f"more than {MAX_BRACKETS} arrays and objects in one request"
+        )
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise RpcError(C.PARSE_ERROR, str(exc)[:200]) from None
 
 
-def _answer(exchange: DeriveExchange, request_id: Any, method: Any, params: Any, headers: Any) -> Response:
+def _answer(
+    exchange: DeriveExchange, request_id: Any, method: Any, params: Any, headers: Any
+) -> Response:
     try:
         result = exchange.call(method, params, headers)
     except RpcError as error:
@@ -81,7 +90,9 @@ def derive_routes(exchange: DeriveExchange) -> list[Route]:
             request_id = body.get("id") if isinstance(body, dict) else None
             error = RpcError(C.INVALID_REQUEST, 'expected {"id", "method", "params"}')
             return json_response({"id": _id(request_id), "error": error.to_json()})
-        return _answer(exchange, _id(body.get("id")), body["method"], body.get("params", {}), request.headers)
+        return _answer(
+            exchange, _id(body.get("id")), body["method"], body.get("params", {}), request.headers
+        )
 
     async def fund(request: Request) -> Response:
         try:
@@ -91,7 +102,9 @@ def derive_routes(exchange: DeriveExchange) -> list[Route]:
         except RpcError as error:
             return json_response({"error": error.to_json()}, status=400)
         except ValueError as exc:
-            return json_response({"error": RpcError(C.INVALID_PARAMS, str(exc)).to_json()}, status=400)
+            return json_response(
+                {"error": RpcError(C.INVALID_PARAMS, str(exc)).to_json()}, status=400
+            )
         return json_response({"subaccount_id": subaccount_id})
 
     return [
@@ -108,9 +121,11 @@ def _id(value: Any) -> Any:
 
 def _fund_args(body: Any) -> tuple[str, Decimal]:
     if not isinstance(body, dict) or not isinstance(body.get("wallet"), str):
-        raise ValueError('expected {"wallet": "0x…", "amount": "<USDC decimal>"}')
+        raise RpcError(C.INVALID_PARAMS, 'expected {"wallet": "0x…", "amount": "<USDC decimal>"}')
     raw = body.get("amount")
-    amount = parse_decimal(raw) if isinstance(raw, str) else (Decimal(raw) if type(raw) is int else None)
+    amount = (
+        parse_decimal(raw) if isinstance(raw, str) else (Decimal(raw) if type(raw) is int else None)
+    )
     if amount is None:
-        raise ValueError("amount must be a decimal string such as \"100000\"")
+        raise RpcError(C.INVALID_PARAMS, 'amount must be a decimal string such as "100000"')
     return body["wallet"], amount

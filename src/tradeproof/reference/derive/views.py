@@ -31,7 +31,9 @@ class ReadMethods(RuleChecks):
         return [
             i.to_json(now)
             for i in self.instruments.values()
-            if i.currency == currency and i.kind == kind and (i.expiry is not None and i.expiry <= now) == expired
+            if i.currency == currency
+            and i.kind == kind
+            and (i.expiry is not None and i.expiry <= now) == expired
         ]
 
     @rpc("public/get_instrument")
@@ -86,7 +88,11 @@ class ReadMethods(RuleChecks):
     def private_poll_quotes(self, p: Params, caller: Caller) -> dict[str, Any]:
         """The taker's view of quotes on its own RFQs (public quote view)."""
         sub = self.owned_subaccount(caller, p.uint("subaccount_id"))
-        quotes = [q for rfq_id in self.book.rfqs_by_subaccount.get(sub.id, ()) for q in self.book.quotes_of_rfq(rfq_id)]
+        quotes = [
+            q
+            for rfq_id in self.book.rfqs_by_subaccount.get(sub.id, ())
+            for q in self.book.quotes_of_rfq(rfq_id)
+        ]
         return self._quote_page(p, quotes, public=True)
 
     def _quote_page(self, p: Params, quotes: list[Quote], *, public: bool) -> dict[str, Any]:
@@ -111,14 +117,16 @@ class ReadMethods(RuleChecks):
         positions = []
         for name in sorted(sub.positions):
             position, instrument = sub.positions[name], self.instruments[name]
-            positions.append({
-                "instrument_name": name,
-                "instrument_type": instrument.kind,
-                "amount": fmt(position.amount),
-                "average_price": fmt(position.average_price),
-                "mark_price": fmt(instrument.mark_price),
-                "mark_value": fmt(EXACT.multiply(position.amount, instrument.mark_price)),
-            })
+            positions.append(
+                {
+                    "instrument_name": name,
+                    "instrument_type": instrument.kind,
+                    "amount": fmt(position.amount),
+                    "average_price": fmt(position.average_price),
+                    "mark_price": fmt(instrument.mark_price),
+                    "mark_value": fmt(EXACT.multiply(position.amount, instrument.mark_price)),
+                }
+            )
         return {
             "subaccount_id": sub.id,
             "wallet": sub.wallet,
