@@ -12,6 +12,7 @@ Recipes from ``protocol/derive.md`` §1 (cross-checked against
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,6 +38,7 @@ DOMAIN_TYPEHASH = keccak(
 E18 = Decimal(10) ** 18
 INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
 UINT256_MAX = 2**256 - 1
+_HEX = re.compile(r"[0-9a-fA-F]*")
 
 
 @dataclass(frozen=True)
@@ -231,10 +233,12 @@ def recover_digest_signer(signature: str, digest: bytes) -> str | None:
     Accepts hex with or without ``0x`` (the official Python SDK omits it); refuses
     any length but 65 bytes, v other than 27/28 (or 0/1) and high-s.
     """
-    try:
-        raw = bytes.fromhex(signature[2:] if signature[:2] in ("0x", "0X") else signature)
-    except (ValueError, TypeError):
+    if not isinstance(signature, str):
         return None
+    hex_part = signature[2:] if signature[:2] in ("0x", "0X") else signature
+    if len(hex_part) != 130 or not _HEX.fullmatch(hex_part):
+        return None
+    raw = bytes.fromhex(hex_part)
     if len(raw) != 65:
         return None
     v = raw[64]

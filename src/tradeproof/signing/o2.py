@@ -14,6 +14,7 @@ Two digests exist:
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ ACTION_FUNCTIONS = {
 }
 
 _U64 = struct.Struct(">Q")
+_HEX = re.compile(r"[0-9a-fA-F]*")
 
 
 # --------------------------------------------------------------------------- primitives
@@ -75,12 +77,9 @@ def parse_b256(text: Any, field: str = "id") -> bytes:
     if not isinstance(text, str):
         raise EncodingError(f"{field} must be a hex string, got {text!r}")
     hex_part = text[2:] if text[:2] in ("0x", "0X") else text
-    if len(hex_part) != 64:
+    if len(hex_part) != 64 or not _HEX.fullmatch(hex_part):
         raise EncodingError(f"{field} must be 32 bytes of hex, got {text!r}")
-    try:
-        return bytes.fromhex(hex_part)
-    except ValueError:
-        raise EncodingError(f"{field} is not hex: {text!r}") from None
+    return bytes.fromhex(hex_part)
 
 
 def hex0x(data: bytes) -> str:
@@ -313,10 +312,10 @@ def parse_signature(signature: Any) -> bytes:
     text = signature["Secp256k1"]
     if not isinstance(text, str):
         raise EncodingError("signature hex must be a string")
-    try:
-        return bytes.fromhex(text[2:] if text[:2] in ("0x", "0X") else text)
-    except ValueError:
-        raise EncodingError(f"signature is not hex: {text!r}") from None
+    hex_part = text[2:] if text[:2] in ("0x", "0X") else text
+    if len(hex_part) % 2 or not _HEX.fullmatch(hex_part):
+        raise EncodingError(f"signature is not hex: {text!r}")
+    return bytes.fromhex(hex_part)
 
 
 def signature_json(signature: bytes) -> dict[str, str]:

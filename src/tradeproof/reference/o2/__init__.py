@@ -14,4 +14,13 @@ from .engine import O2Exchange
 from .markets import FEE_ACCOUNT_ID, Asset, Market, default_markets
 from .routes import o2_routes
 
-__all__ = ["FEE_ACCOUNT_ID", "Asset", "Market", "O2Exchange", "Order", "OrderBook", "default_markets", "o2_routes"]
+__all__ = [
+    "FEE_ACCOUNT_ID",
+    "Asset",
+    "Market",
+    "O2Exchange",
+    "Order",
+    "OrderBook",
+    "default_markets",
+    "o2_routes",
+]

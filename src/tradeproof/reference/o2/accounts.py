@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...codes import O2Code
+from ...signing.o2 import hex0x
+from .errors import Rejection
 from .markets import label_id
 from .requests import Identity
 
@@ -40,3 +43,35 @@ def trade_account_id_for(owner: Identity) -> bytes:
     """The deterministic trade-account id of an owner (a contract id on chain)."""
     variant, value = owner
     return label_id(f"trade-account/{variant}/{value.hex()}")
+
+
+class AccountRegistry:
+    """The accounts registry contract: at most one trade account per owner."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[bytes, Account] = {}
+        self._by_owner: dict[Identity, Account] = {}
+
+    def open(self, owner: Identity, now_ms: int) -> Account:
+        """The owner's trade account, created on first use."""
+        account = self._by_owner.get(owner)
+        if account is None:
+            account = Account(trade_account_id_for(owner), owner, last_modification=now_ms)
+            self._by_id[account.trade_account_id] = account
+            self._by_owner[owner] = account
+        return account
+
+    def get(self, trade_account_id: bytes) -> Account | None:
+        return self._by_id.get(trade_account_id)
+
+    def of_owner(self, owner: Identity) -> Account | None:
+        return self._by_owner.get(owner)
+
+    def require(self, trade_account_id: bytes) -> Account:
+        """The account, or Rejection 4002 (AccountNotFound)."""
+        account = self._by_id.get(trade_account_id)
+        if account is None:
+            raise Rejection(
+                O2Code.ACCOUNT_NOT_FOUND, f"Trade account not found: {hex0x(trade_account_id)}"
+            )
+        return account

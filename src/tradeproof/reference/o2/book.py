@@ -15,7 +15,14 @@ Semantics (seed 000 "Order Types", ``protocol/o2.md`` §4.2, TARGET.md §1):
   Market and BoundedMarket never rest (the remainder is refunded), and BoundedMarket
   reverts when nothing fills inside [min_price, max_price].
 * Matching stops at the first price level that is outside the order's limit or bounds;
-  it never skips a better level to reach a worse one.
+  it never skips a better level to reach a worse one (so a buy whose ``min_price`` is above
+  the best ask fills nothing and reverts).
+* Limit ``[limit_price, timestamp]`` matches up to, and rests at, the tighter of its price
+  and limit price (a buy the lower, a sell the higher). The timestamp is accepted but does
+  not set priority: the seed calls it "for price-time priority", but a client-chosen time
+  would let anyone jump the queue, so arrival order is the only time the book trusts. It
+  does not expire the order either (the deployed semantics are unknown, o2.md §8).
+* An account may trade with its own resting orders (self-trades are not prevented).
 
 Every method that breaks one rule in a "broken target" is small and overridable:
 :meth:`OrderBook.next_maker` (FIFO), :meth:`OrderBook.fee` (fees),
@@ -80,7 +87,11 @@ class Order:
     def restorer(self) -> Callable[[], None]:
         """A closure that puts the mutable fields back as they are now (for the journal)."""
         filled, value, locked, is_open, cancelled = (
-            self.filled, self.value, self.locked, self.open, self.cancelled
+            self.filled,
+            self.value,
+            self.locked,
+            self.open,
+            self.cancelled,
         )
         n_fills = len(self.fills)
 
@@ -155,7 +166,9 @@ class BookSide:
 class OrderBook:
     """One market's order book contract: resting orders, matching, cancel, settle."""
 
-    def __init__(self, market: Market, ledger: Ledger, journal: Journal, fee_account: bytes) -> None:
+    def __init__(
+        self, market: Market, ledger: Ledger, journal: Journal, fee_account: bytes
+    ) -> None:
         self.market = market
         self.contract_id = market.contract_id
         self._ledger = ledger
@@ -262,7 +275,7 @@ class OrderBook:
     def acceptable(
         self, taker: Order, price: int, limit: int | None, bounds: tuple[int, int] | None
     ) -> bool:
-        """May ``taker`` trade at ``price``? Never worse than its limit, never outside its bounds."""
+        """May ``taker`` trade at ``price``: not worse than its limit, not outside its bounds?"""
         if limit is not None and (price > limit if taker.is_buy else price < limit):
             return False
         return bounds is None or bounds[0] <= price <= bounds[1]
@@ -282,7 +295,7 @@ class OrderBook:
         if best is not None and self.acceptable(order, best, order.price, None):
             raise Revert(
                 "OrderPartiallyFilled",
-                f"PostOnly {order.side} at {order.price} would trade with a resting order at {best}",
+                f"PostOnly {order.side} at {order.price} would trade with the order at {best}",
             )
 
     def check_fill_or_kill(self, order: Order) -> None:
@@ -310,8 +323,18 @@ class OrderBook:
         price = maker.price
         quote = market.quote_value(price, quantity)
         buyer, seller = (taker, maker) if taker.is_buy else (maker, taker)
-        self._pay(buyer, market.base.asset_id, quantity, market.taker_fee if buyer is taker else market.maker_fee)
-        self._pay(seller, market.quote.asset_id, quote, market.taker_fee if seller is taker else market.maker_fee)
+        self._pay(
+            buyer,
+            market.base.asset_id,
+            quantity,
+            market.taker_fee if buyer is taker else market.maker_fee,
+        )
+        self._pay(
+            seller,
+            market.quote.asset_id,
+            quote,
+            market.taker_fee if seller is taker else market.maker_fee,
+        )
         fill = Fill(price, quantity, taker.timestamp)
         for order in (taker, maker):
             self._journal.record(order.restorer())
@@ -323,7 +346,9 @@ class OrderBook:
             self._side_of(maker).remove(maker)
             maker.open = False
             if maker.locked:  # a buy's rounding leftover: the owner's, settleable
-                self._ledger.credit_unlocked(self.contract_id, maker.owner, market.quote.asset_id, maker.locked)
+                self._ledger.credit_unlocked(
+                    self.contract_id, maker.owner, market.quote.asset_id, maker.locked
+                )
                 maker.locked = 0
         return quote
 
@@ -334,7 +359,11 @@ class OrderBook:
 
     def _rest(self, order: Order) -> None:
         self._journal.record(order.restorer())
-        order.locked = self.market.quote_value(order.price, order.remaining) if order.is_buy else order.remaining
+        order.locked = (
+            self.market.quote_value(order.price, order.remaining)
+            if order.is_buy
+            else order.remaining
+        )
         order.open = True
         self._side_of(order).push(order)
 

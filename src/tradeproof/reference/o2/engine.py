@@ -3,37 +3,41 @@
 The routes (``routes.py``) only translate HTTP; everything a rule says happens here,
 under one lock, with no ``await`` while state changes.
 
-A session-actions request goes through these steps, in this order; each is a small
-method a "broken target" can override to break exactly one rule:
+``POST /v1/session/actions`` runs these steps in this order. Each is a small method, so
+a "broken target" overrides exactly one to break exactly one rule (extension points):
 
-====================== ============================================ =====================
-step                   refuses                                      answer
-====================== ============================================ =====================
-check_batch_shape      0 actions / >5 actions / >5 groups           7003 / 7004
-parse_actions          anything the schema refuses; unknown market  1001 / 2000
-require_account        unknown trade account                        4002
-check_session          no session, other session key, expired       4001
-check_nonce            nonce ≠ current (stale, future, replayed)    1001 "Nonce in the request…"
-verify_signature       not the session key's signature over the     4000
-                       calls rebuilt from the body (64 bytes,
-                       low-s, parity bit: ``signing.o2``)
-check_contract_scope   a call to a contract outside contract_ids    4001 "Contract not allowed"
-                       (the accounts registry is exempt)
---- the nonce is consumed here; the rest is one transaction ---
-run_atomically         runs execute_batch; on a Revert undoes it    revert body, nonce kept
-execute_batch          the actions in request order:                 consumed
-  validate_order         zero, off tick, fractional, below min_order, InvalidOrderArgs …
-                         BoundedMarket max < min
-  create_order           forwards coins (NotEnoughBalance), matches  book.py
-  cancel_order           another account's order → NotOrderOwner;
-                         unknown/closed id → no-op
-  settle_balance, register_referer (once per account)
-====================== ============================================ =====================
+====================  =================================================  ===============
+method                refuses                                            answer
+====================  =================================================  ===============
+check_batch_shape     no action; > 5 actions; > 5 market groups          7003; 7004
+parse_actions         what the schema refuses; an unknown market         1001; 2000
+check_session         no session; another session key; expired          4001
+check_nonce           a nonce other than the current one                 1001 (a)
+verify_signature      not the session key over the rebuilt calls         4000
+check_contract_scope  a contract outside contract_ids (registry exempt)  4001 (b)
+run_atomically        runs execute_batch as one transaction              revert (c)
+execute_batch         the actions in order: create_order (validate_order
+                      first), cancel_order, settle_balance,
+                      register_referer
+====================  =================================================  ===============
 
-``PUT /v1/session``: parse (1001), require_account, check_nonce, verify_owner_signature
-(4000), then install_session inside a transaction (expiry in the past → revert
-``SessionInThePast``, nonce consumed). The matching rules live in the book class
-(``book_class`` parameter; see ``book.py`` for its own extension points).
+``PUT /v1/session``: check_nonce, verify_owner_signature (4000), then install_session in
+a transaction (expiry in the past: revert ``SessionInThePast``). Matching is the book
+class's (``book_class=``; its extension points are listed in ``book.py``).
+
+Choices where TARGET.md leaves one:
+
+(a) A stale, future or replayed nonce is a pre-flight 1001 whose message starts "Nonce in
+    the request", the marker the SDK's ``is_nonce_too_low`` looks for.
+(b) Contract scope is checked before submitting (4001 "Contract not allowed"), since the
+    API knows the session; so is expiry (4001 "Expired session").
+(c) Everything after the pre-flight checks is on chain: the nonce is consumed first, and a
+    revert (``validate_order``'s InvalidOrderArgs / PricePrecision / FractionalPrice /
+    InvalidInputAmount / InvalidMarketOrderArgs, NotEnoughBalance, OrderNotFilled,
+    OrderPartiallyFilled, NotOrderOwner, TradeAccountAlreadyHasReferer) undoes the whole
+    batch but keeps the nonce consumed, as the SDK documentation says the chain does.
+    ``GET /v1/accounts`` always reports the nonce the next request must carry.
+    CancelOrder of an unknown or closed order is an accepted no-op (contract source).
 """
 
 from __future__ import annotations
@@ -45,17 +49,34 @@ from typing import Any, TypeVar
 
 from ...codes import O2Code
 from ...signing import o2 as sig
-from .accounts import Account, Session, trade_account_id_for
+from .accounts import Account, AccountRegistry, Session
 from .book import Order, OrderBook
 from .errors import Rejection, Revert, Reverted
 from .journal import Journal
 from .ledger import Ledger
-from .markets import ACCOUNTS_REGISTRY_ID, CHAIN_ID, FEE_ACCOUNT_ID, Market, default_markets, label_id, markets_json
-from .requests import (
-    ActionsRequest, CancelOrder, CreateOrder, RegisterReferer, SessionRequest, SettleBalance, Step,
-    batch_shape_rejection, checked, parse_actions, parse_session,
+from .markets import (
+    ACCOUNTS_REGISTRY_ID,
+    CHAIN_ID,
+    FEE_ACCOUNT_ID,
+    Market,
+    default_markets,
+    label_id,
+    markets_json,
 )
-from .views import account_json, balance_json, depth_levels, order_json, orders_page
+from .requests import (
+    ActionsRequest,
+    CancelOrder,
+    CreateOrder,
+    RegisterReferer,
+    SessionRequest,
+    SettleBalance,
+    Step,
+    batch_shape_rejection,
+    checked,
+    parse_actions,
+    parse_session,
+)
+from .views import account_json, balance_json, depth_json, order_json, orders_json, orders_page
 
 T = TypeVar("T")
 MINT_WHOLE_UNITS = 10**6
@@ -77,11 +98,12 @@ class O2Exchange:
         self.clock = clock
         self.journal = Journal()
         self.ledger = Ledger(self.journal)
-        self.books = {m.market_id: book_class(m, self.ledger, self.journal, FEE_ACCOUNT_ID) for m in self.markets}
+        self.books = {
+            m.market_id: book_class(m, self.ledger, self.journal, FEE_ACCOUNT_ID)
+            for m in self.markets
+        }
+        self.accounts = AccountRegistry()
         self._markets_by_id = {m.market_id: m for m in self.markets}
-        self._accounts: dict[bytes, Account] = {}
-        self._by_owner: dict[tuple[str, bytes], Account] = {}
-        self._minted: dict[bytes, int] = {}
         self._tx_count = 0
         self._order_count = 0
         self._markets_json = markets_json(self.markets, chain_id)
@@ -92,101 +114,86 @@ class O2Exchange:
     def markets_info(self) -> dict[str, Any]:
         return self._markets_json
 
-    def account_info(self, *, owner: bytes | None = None, trade_account_id: bytes | None = None) -> dict[str, Any]:
+    def account_info(
+        self, *, owner: bytes | None = None, trade_account_id: bytes | None = None
+    ) -> dict[str, Any]:
         """By owner b256 (an Address owner) or by trade-account id; nulls when unknown."""
         with self._lock:
             if owner is not None:
-                return account_json(self._by_owner.get(("Address", owner)))
-            return account_json(self._accounts.get(trade_account_id or b""))
+                return account_json(self.accounts.of_owner(("Address", owner)))
+            return account_json(self.accounts.get(trade_account_id or b""))
 
     def balance(self, asset_id: bytes, contract: bytes) -> dict[str, Any]:
         with self._lock:
             if contract != FEE_ACCOUNT_ID:
-                self.require_account(contract)
+                self.accounts.require(contract)
             return balance_json(self.ledger, self.books.values(), contract, asset_id)
-
-    def book(self, market_id: bytes) -> OrderBook:
-        book = self.books.get(market_id)
-        if book is None:
-            raise Rejection(O2Code.MARKET_NOT_FOUND, f"Market not found: {sig.hex0x(market_id)}")
-        return book
 
     def order(self, market_id: bytes, order_id: bytes) -> dict[str, Any]:
         with self._lock:
-            book = self.book(market_id)
+            book = self._book(market_id)
             order = book.get(order_id)
             if order is None:
                 raise Rejection(O2Code.ORDER_NOT_FOUND, f"Order not found: {sig.hex0x(order_id)}")
             return {"order": order_json(order, book.market)}
 
     def orders(
-        self, market_id: bytes, *, contract: bytes | None, is_open: bool | None,
-        descending: bool, count: int, after: bytes | None,
+        self,
+        market_id: bytes,
+        *,
+        contract: bytes | None,
+        is_open: bool | None,
+        descending: bool,
+        count: int,
+        after: bytes | None,
     ) -> dict[str, Any]:
         """``GET /v1/orders``: one account's orders (everyone's without ``contract``)."""
         with self._lock:
-            book = self.book(market_id)
+            book = self._book(market_id)
             page = orders_page(
-                book.orders_of(contract), is_open=is_open, descending=descending, count=count, after=after
+                book.orders_of(contract),
+                is_open=is_open,
+                descending=descending,
+                count=count,
+                after=after,
             )
-            result: dict[str, Any] = {
-                "market_id": sig.hex0x(market_id),
-                "orders": [order_json(o, book.market) for o in page],
-            }
-            if contract is not None:
-                result["identity"] = {"ContractId": sig.hex0x(contract)}
-            return result
+            return orders_json(book, page, contract)
 
     def depth(self, market_id: bytes, precision: int, limit: int | None) -> dict[str, Any]:
         """``GET /v1/depth``: remaining quantity per price bucket of ``precision`` units."""
         with self._lock:
-            book = self.book(market_id)
-            return {
-                "action": "depth",
-                "market_id": sig.hex0x(market_id),
-                "orders": {
-                    "buys": depth_levels(book.bids, precision, limit),
-                    "sells": depth_levels(book.asks, precision, limit),
-                },
-            }
+            return depth_json(self._book(market_id), precision, limit)
 
     # =================================================================== accounts, harness
 
     def create_account(self, body: Any) -> dict[str, Any]:
         """One trade account per owner; asking again returns the existing one."""
-        owner_json = checked("o2/account_create_request", body)["identity"]
-        ((variant, text),) = owner_json.items()
+        ((variant, text),) = checked("o2/account_create_request", body)["identity"].items()
         if variant != "Address":
-            raise Rejection(O2Code.INVALID_REQUEST, "ProxyOwnerIsContract: a contract cannot own a trade account")
-        owner = (variant, sig.parse_b256(text))
+            raise Rejection(
+                O2Code.INVALID_REQUEST,
+                "ProxyOwnerIsContract: a contract cannot own a trade account",
+            )
         with self._lock:
-            account = self._by_owner.get(owner)
-            if account is None:
-                account = Account(trade_account_id_for(owner), owner, last_modification=self._now_ms())
-                self._accounts[account.trade_account_id] = account
-                self._by_owner[owner] = account
-            return {"trade_account_id": sig.hex0x(account.trade_account_id), "nonce": str(account.nonce)}
+            account = self.accounts.open((variant, sig.parse_b256(text)), self._now_ms())
+            return {
+                "trade_account_id": sig.hex0x(account.trade_account_id),
+                "nonce": str(account.nonce),
+            }
 
     def mint(self, body: Any) -> dict[str, Any]:
         """Credit a trading balance (``POST /_harness/o2/mint``, also the SDK's faucet)."""
         request = checked("harness/o2_mint_request", body)
-        account_id = sig.parse_b256(request["contract"])
-        traded = {a.asset_id for m in self.markets for a in (m.base, m.quote)}
+        assets = {a.asset_id: a for m in self.markets for a in (m.base, m.quote)}
         if "asset" in request:
             grants = {sig.parse_b256(request["asset"]): sig.parse_u64(request["amount"])}
-            if not grants.keys() <= traded:
-                raise Rejection(O2Code.INVALID_REQUEST, f"asset {request['asset']} is not traded here")
+            if not grants.keys() <= assets.keys():
+                raise Rejection(O2Code.INVALID_REQUEST, f"{request['asset']} is not traded here")
         else:
-            assets = {a.asset_id: a for m in self.markets for a in (m.base, m.quote)}
-            grants = {asset_id: MINT_WHOLE_UNITS * 10**a.decimals for asset_id, a in assets.items()}
+            grants = {i: MINT_WHOLE_UNITS * 10**a.decimals for i, a in assets.items()}
         with self._lock:
-            self.require_account(account_id)
-            for asset_id, amount in grants.items():
-                if self._minted.get(asset_id, 0) + amount > sig.U64_MAX:
-                    raise Rejection(O2Code.INVALID_AMOUNT, "minting this would take the asset's supply past u64")
-            for asset_id, amount in grants.items():
-                self._minted[asset_id] = self._minted.get(asset_id, 0) + amount
-                self.ledger.credit(account_id, asset_id, amount)
+            account = self.accounts.require(sig.parse_b256(request["contract"]))
+            self.ledger.mint(account.trade_account_id, grants)
         minted = [{"asset": sig.hex0x(a), "amount": str(n)} for a, n in grants.items()]
         return {"message": f"Minted to {request['contract']}", "minted": minted}
 
@@ -196,9 +203,12 @@ class O2Exchange:
         """``PUT /v1/session``: verify the owner, consume a nonce, replace the session."""
         request = parse_session(body)
         if request.session[0] != "Address":
-            raise Rejection(O2Code.INVALID_REQUEST, "session_id must be an Address: session keys are Fuel addresses")
+            raise Rejection(
+                O2Code.INVALID_REQUEST,
+                "session_id must be an Address: session keys are Fuel addresses",
+            )
         with self._lock:
-            account = self.require_account(request.trade_account_id)
+            account = self.accounts.require(request.trade_account_id)
             self.check_nonce(account, request.nonce)
             self.verify_owner_signature(account, request)
             tx_id = self._consume_nonce(account)
@@ -220,14 +230,19 @@ class O2Exchange:
             request.nonce, self.chain_id, request.session[1], request.expiry, request.contract_ids
         )
         if not sig.owner_signer_is(request.signature, message, account.owner[1]):
-            raise Rejection(O2Code.INVALID_SIGNATURE, "Invalid signature: not the owner's signature over this session")
+            raise Rejection(
+                O2Code.INVALID_SIGNATURE,
+                "Invalid signature: not the owner's signature over this session",
+            )
 
     def install_session(self, account: Account, request: SessionRequest) -> None:
         """The contract's set_session: reverts for an expiry in the past or no contracts."""
         if request.expiry < self.clock():
             raise Revert("SessionInThePast", f"Session in past: expiry {request.expiry}")
         if not request.contract_ids:
-            raise Revert("NoApprovedContractIdsProvided", "Session must specify at least one contracts")
+            raise Revert(
+                "NoApprovedContractIdsProvided", "Session must specify at least one contracts"
+            )
         session = Session(request.session[1], request.expiry, request.contract_ids)
         self.journal.set_attr(account, "session", session)
 
@@ -238,7 +253,7 @@ class O2Exchange:
         self.check_batch_shape(body)
         request = self.parse_actions(body)
         with self._lock:
-            account = self.require_account(request.trade_account_id)
+            account = self.accounts.require(request.trade_account_id)
             self.check_session(account, request)
             self.check_nonce(account, request.nonce)
             self.verify_signature(account, request)
@@ -261,18 +276,14 @@ class O2Exchange:
     def parse_actions(self, body: Any) -> ActionsRequest:
         return parse_actions(body, self._markets_by_id, ACCOUNTS_REGISTRY_ID)
 
-    def require_account(self, trade_account_id: bytes) -> Account:
-        account = self._accounts.get(trade_account_id)
-        if account is None:
-            raise Rejection(O2Code.ACCOUNT_NOT_FOUND, f"Trade account not found: {sig.hex0x(trade_account_id)}")
-        return account
-
     def check_session(self, account: Account, request: ActionsRequest) -> None:
         session = account.session
         if session is None:
             raise Rejection(O2Code.INVALID_SESSION, "No session found")
         if request.session != ("Address", session.address):
-            raise Rejection(O2Code.INVALID_SESSION, "Invalid session address: not the account's current session")
+            raise Rejection(
+                O2Code.INVALID_SESSION, "Invalid session address: not the account's current session"
+            )
         if self.clock() > session.expiry:
             raise Rejection(O2Code.INVALID_SESSION, f"Expired session: expired at {session.expiry}")
 
@@ -280,28 +291,34 @@ class O2Exchange:
         if nonce != account.nonce:
             raise Rejection(
                 O2Code.INVALID_REQUEST,
-                f"Nonce in the request ({nonce}) is not the trade account's nonce ({account.nonce})",
+                f"Nonce in the request ({nonce}) is not the account's nonce ({account.nonce})",
             )
 
     def verify_signature(self, account: Account, request: ActionsRequest) -> None:
         assert account.session is not None  # check_session ran first
         digest = sig.actions_digest(request.nonce, [step.call for step in request.steps])
         if not sig.session_signer_is(request.signature, digest, account.session.address):
-            raise Rejection(O2Code.INVALID_SIGNATURE, "Invalid signature: does not recover to the session key")
+            raise Rejection(
+                O2Code.INVALID_SIGNATURE, "Invalid signature: does not recover to the session key"
+            )
 
     def check_contract_scope(self, account: Account, request: ActionsRequest) -> None:
         assert account.session is not None
         for step in request.steps:
             contract = step.call.contract_id
             if contract != ACCOUNTS_REGISTRY_ID and not account.session.allows(contract):
-                raise Rejection(O2Code.INVALID_SESSION, f"Contract not allowed: {sig.hex0x(contract)}")
+                raise Rejection(
+                    O2Code.INVALID_SESSION, f"Contract not allowed: {sig.hex0x(contract)}"
+                )
 
     def run_atomically(self, work: Callable[[], T]) -> T:
         """Run ``work`` as one transaction: if it raises, nothing it changed remains."""
         with self.journal.transaction():
             return work()
 
-    def execute_batch(self, account: Account, request: ActionsRequest) -> list[tuple[Order, Market]]:
+    def execute_batch(
+        self, account: Account, request: ActionsRequest
+    ) -> list[tuple[Order, Market]]:
         """Every action in request order; returns the orders created (for collect_orders)."""
         created: list[tuple[Order, Market]] = []
         for step in request.steps:
@@ -324,7 +341,9 @@ class O2Exchange:
         if any(p % market.tick for p in prices):
             raise Revert("PricePrecision", f"price must be a multiple of {market.tick}")
         if order.price * order.quantity % market.base_unit:
-            raise Revert("FractionalPrice", f"price·quantity must be divisible by 10^{market.base.decimals}")
+            raise Revert(
+                "FractionalPrice", f"price·quantity must be divisible by 10^{market.base.decimals}"
+            )
         if market.quote_value(order.price, order.quantity) < market.min_order:
             raise Revert("InvalidInputAmount", f"order value is below min_order {market.min_order}")
         if order.bounds is not None and order.bounds[1] < order.bounds[0]:
@@ -338,7 +357,11 @@ class O2Exchange:
         self.ledger.debit(account.trade_account_id, step.call.asset_id, step.call.amount)
         price = action.price
         if action.limit_price is not None:  # Limit: the tighter of price and limit price
-            price = min(price, action.limit_price) if action.side == "Buy" else max(price, action.limit_price)
+            price = (
+                min(price, action.limit_price)
+                if action.side == "Buy"
+                else max(price, action.limit_price)
+            )
         order = Order(
             order_id=self._next_order_id(price, action),
             owner=account.trade_account_id,
@@ -364,7 +387,9 @@ class O2Exchange:
 
     def register_referer(self, account: Account, action: RegisterReferer) -> None:
         if account.referer is not None:
-            raise Revert("TradeAccountAlreadyHasReferer", "this trade account already has a referer")
+            raise Revert(
+                "TradeAccountAlreadyHasReferer", "this trade account already has a referer"
+            )
         self.journal.set_attr(account, "referer", action.referer)
 
     # =================================================================== audits
@@ -372,7 +397,7 @@ class O2Exchange:
     def minted(self) -> dict[bytes, int]:
         """Total minted per asset."""
         with self._lock:
-            return dict(self._minted)
+            return self.ledger.minted()
 
     def supply(self) -> dict[bytes, int]:
         """Per asset, everything held anywhere (trading, unlocked, locked, fees)."""
@@ -390,6 +415,12 @@ class O2Exchange:
 
     # =================================================================== internals
 
+    def _book(self, market_id: bytes) -> OrderBook:
+        book = self.books.get(market_id)
+        if book is None:
+            raise Rejection(O2Code.MARKET_NOT_FOUND, f"Market not found: {sig.hex0x(market_id)}")
+        return book
+
     def _consume_nonce(self, account: Account) -> str:
         account.nonce += 1
         account.last_modification = self._now_ms()
@@ -400,7 +431,10 @@ class O2Exchange:
         """u64 number ‖ u64 price ‖ u64 side ‖ u64 order type, as the contract source builds it."""
         self.journal.set_attr(self, "_order_count", self._order_count + 1)
         side = 0 if action.side == "Buy" else 1
-        return b"".join(sig.u64(v) for v in (self._order_count, price, side, sig.ORDER_TYPE_VARIANTS[action.kind]))
+        return b"".join(
+            sig.u64(v)
+            for v in (self._order_count, price, side, sig.ORDER_TYPE_VARIANTS[action.kind])
+        )
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)

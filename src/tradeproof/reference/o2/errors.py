@@ -18,7 +18,6 @@ from ...codes import O2Code
 
 # HTTP status per pre-flight code; every code not listed answers 400.
 _STATUS = {
-    O2Code.INTERNAL_ERROR: 500,
     O2Code.RATE_LIMIT_EXCEEDED: 429,
     O2Code.ACCOUNT_NOT_FOUND: 404,
     O2Code.MARKET_NOT_FOUND: 404,

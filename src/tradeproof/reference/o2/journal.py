@@ -22,10 +22,6 @@ class Journal:
         self._undo: list[Callable[[], None]] = []
         self._active = False
 
-    @property
-    def active(self) -> bool:
-        return self._active
-
     def record(self, undo: Callable[[], None]) -> None:
         """Register the inverse of a change just made."""
         if self._active:

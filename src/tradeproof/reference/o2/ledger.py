@@ -14,9 +14,11 @@ Every change goes through the journal, so a reverted batch leaves no trace.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from .errors import Revert
+from ...codes import O2Code
+from ...signing.o2 import U64_MAX
+from .errors import Rejection, Revert
 from .journal import Journal
 
 Key2 = tuple[bytes, bytes]  # (trade account, asset)
@@ -30,6 +32,7 @@ class Ledger:
         self._journal = journal
         self._trading: dict[Key2, int] = {}
         self._unlocked: dict[Key3, int] = {}
+        self._minted: dict[bytes, int] = {}
 
     # ----------------------------------------------------------------- trading balance
 
@@ -72,7 +75,21 @@ class Ledger:
                 self._journal.set_item(self._unlocked, (book, trader, asset), 0)
                 self.credit(trader, asset, amount)
 
-    # ----------------------------------------------------------------- totals
+    # ----------------------------------------------------------------- minting, totals
+
+    def mint(self, account: bytes, grants: Mapping[bytes, int]) -> None:
+        """Create coins in a trading balance; refused (7000) past a u64 supply per asset,
+        so that no balance or total can ever leave the u64 range."""
+        for asset, amount in grants.items():
+            if self._minted.get(asset, 0) + amount > U64_MAX:
+                raise Rejection(O2Code.INVALID_AMOUNT, "minting this takes the supply past u64")
+        for asset, amount in grants.items():
+            self._minted[asset] = self._minted.get(asset, 0) + amount
+            self.credit(account, asset, amount)
+
+    def minted(self) -> dict[bytes, int]:
+        """Total minted per asset."""
+        return dict(self._minted)
 
     def holdings(self) -> Iterator[tuple[bytes, bytes, int]]:
         """Every non-zero (holder, asset, amount) outside resting orders, for audits."""

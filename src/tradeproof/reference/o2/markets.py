@@ -85,12 +85,14 @@ class Market:
     @property
     def tick(self) -> int:
         """Prices must be multiples of this (contract ``PRICE_PRECISION``)."""
-        return 10 ** (self.quote.decimals - self.quote_max_precision)
+        tick: int = 10 ** (self.quote.decimals - self.quote_max_precision)
+        return tick
 
     @property
     def base_unit(self) -> int:
         """10^base.decimals: quote value = price · quantity / base_unit."""
-        return 10**self.base.decimals
+        unit: int = 10**self.base.decimals
+        return unit
 
     def quote_value(self, price: int, quantity: int) -> int:
         """floor(price · quantity / 10^base.decimals): the quote amount of a fill."""
@@ -137,8 +139,13 @@ def default_markets() -> tuple[Market, ...]:
     return (
         Market(FETH, FUSDC, base_max_precision=6, quote_max_precision=6, min_order=10**9),
         Market(
-            FBTC, FUSDC, base_max_precision=8, quote_max_precision=3, min_order=5 * 10**9,
-            maker_fee=100, taker_fee=500,
+            FBTC,
+            FUSDC,
+            base_max_precision=8,
+            quote_max_precision=3,
+            min_order=5 * 10**9,
+            maker_fee=100,
+            taker_fee=500,
         ),
     )
 

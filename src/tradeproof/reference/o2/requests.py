@@ -20,7 +20,7 @@ from typing import Any
 from ... import schemas
 from ...codes import O2Code
 from ...errors import EncodingError
-from ...signing.o2 import Call, action_call, parse_u64
+from ...signing.o2 import U64_MAX, Call, action_call, parse_u64
 from .errors import Rejection
 from .markets import Market
 
@@ -110,9 +110,14 @@ def batch_shape_rejection(body: Any) -> Rejection | None:
     groups = body["actions"]
     if len(groups) > MAX_GROUPS:
         return Rejection(
-            O2Code.TOO_MANY_ACTIONS, f"{len(groups)} market groups; at most {MAX_GROUPS} are allowed"
+            O2Code.TOO_MANY_ACTIONS,
+            f"{len(groups)} market groups; at most {MAX_GROUPS} are allowed",
         )
-    sizes = [len(g["actions"]) for g in groups if isinstance(g, Mapping) and isinstance(g.get("actions"), list)]
+    sizes = [
+        len(g["actions"])
+        for g in groups
+        if isinstance(g, Mapping) and isinstance(g.get("actions"), list)
+    ]
     if len(sizes) == len(groups) and sum(sizes) == 0:
         return Rejection(O2Code.NO_ACTIONS_PROVIDED, "No actions provided")
     too_many = schemas.batch_total_violation(body)
@@ -133,9 +138,7 @@ def parse_actions(
         raise Rejection(O2Code.INVALID_REQUEST, found[0] if found else str(error)) from None
 
 
-def _parse_actions(
-    body: Any, markets: Mapping[bytes, Market], registry: bytes
-) -> ActionsRequest:
+def _parse_actions(body: Any, markets: Mapping[bytes, Market], registry: bytes) -> ActionsRequest:
     _keys(body, _TOP_REQUIRED, _TOP_OPTIONAL, "body")
     collect = body.get("collect_orders", False)
     if not isinstance(collect, bool):
@@ -158,7 +161,11 @@ def _parse_actions(
         market = markets.get(market_id)
         if market is None:
             raise Rejection(O2Code.MARKET_NOT_FOUND, f"Market not found: 0x{market_id.hex()}")
-        steps += (Step(market, a, action_call(raw, market.ref, registry)) for a, raw in zip(parsed, actions))
+        for action, raw in zip(parsed, actions, strict=True):
+            call = action_call(raw, market.ref, registry)
+            if call.amount > U64_MAX:  # a Buy's price·quantity/10^base: the signed u64 amount
+                raise Invalid(f"the forwarded amount {call.amount} of {raw} does not fit in a u64")
+            steps.append(Step(market, action, call))
     return ActionsRequest(
         steps=tuple(steps),
         signature=_signature(body["signature"]),
@@ -172,7 +179,7 @@ def _parse_actions(
 def _action(action: Any) -> Action:
     if not isinstance(action, Mapping) or len(action) != 1:
         raise Invalid("an action is an object with exactly one key")
-    (kind, payload), = action.items()
+    ((kind, payload),) = action.items()
     if kind not in _ACTION_KEYS:
         raise Invalid(f"unknown action {kind!r}")
     if kind == "CreateOrder":
@@ -186,26 +193,36 @@ def _action(action: Any) -> Action:
     if kind == "SettleBalance":
         _keys(payload, {"to"}, (), kind)
         return SettleBalance(_identity(payload["to"], "to"))
-    if not isinstance(payload, Mapping) or len(payload) != 1 or not ({"referer", "to"} >= payload.keys()):
+    if (
+        not isinstance(payload, Mapping)
+        or len(payload) != 1
+        or not ({"referer", "to"} >= payload.keys())
+    ):
         raise Invalid("RegisterReferer takes exactly one of referer or to")
-    (field, identity), = payload.items()
+    ((field, identity),) = payload.items()
     return RegisterReferer(_identity(identity, field))
 
 
 def _create_order(payload: Mapping[str, Any]) -> CreateOrder:
     side, order_type = payload["side"], payload["order_type"]
-    price, quantity = parse_u64(payload["price"], "price"), parse_u64(payload["quantity"], "quantity")
+    price, quantity = (
+        parse_u64(payload["price"], "price"),
+        parse_u64(payload["quantity"], "quantity"),
+    )
     if isinstance(order_type, str) and order_type in _SIMPLE_TYPES:
         return CreateOrder(side, price, quantity, order_type, order_type)
     if isinstance(order_type, Mapping) and len(order_type) == 1:
-        (kind, args), = order_type.items()
+        ((kind, args),) = order_type.items()
         if kind == "Limit" and isinstance(args, list) and len(args) == 2:
             limit_price = parse_u64(args[0], "Limit price")
             parse_u64(args[1], "Limit timestamp")
             return CreateOrder(side, price, quantity, kind, order_type, limit_price=limit_price)
         if kind == "BoundedMarket":
             _keys(args, {"max_price", "min_price"}, (), kind)
-            bounds = (parse_u64(args["min_price"], "min_price"), parse_u64(args["max_price"], "max_price"))
+            bounds = (
+                parse_u64(args["min_price"], "min_price"),
+                parse_u64(args["max_price"], "max_price"),
+            )
             return CreateOrder(side, price, quantity, kind, order_type, bounds=bounds)
     raise Invalid(f"unknown order type {order_type!r}")
 
@@ -256,7 +273,12 @@ def _keys(value: Any, required: frozenset[str] | set[str], optional: Any, where:
 
 
 def _hex_bytes(text: Any, where: str) -> bytes:
-    if not isinstance(text, str) or text[:2] != "0x" or len(text) % 2 or not _HEX.issuperset(text[2:]):
+    if (
+        not isinstance(text, str)
+        or text[:2] != "0x"
+        or len(text) % 2
+        or not _HEX.issuperset(text[2:])
+    ):
         raise Invalid(f"{where} must be 0x-prefixed hex, got {text!r}")
     return bytes.fromhex(text[2:])
 
@@ -271,7 +293,7 @@ def _b256(text: Any, where: str) -> bytes:
 def _identity(value: Any, where: str) -> Identity:
     if not isinstance(value, Mapping) or len(value) != 1:
         raise Invalid(f"{where} must be {{Address: id}} or {{ContractId: id}}")
-    (variant, text), = value.items()
+    ((variant, text),) = value.items()
     if variant not in ("Address", "ContractId"):
         raise Invalid(f"{where}: unknown identity variant {variant!r}")
     return variant, _b256(text, f"{where}.{variant}")

@@ -1,13 +1,15 @@
 """HTTP for the O2 exchange: parse the request, call ``O2Exchange``, send JSON.
 
 Nothing here decides an outcome. Query parameters are parsed strictly (a bad one is
-``400 {"code": 1001}``), bodies that are not JSON are ``1002``, and the two session
-endpoints count every request against the per-owner rate limit before anything else.
+``400 {"code": 1001}``), bodies that are not JSON are ``1002``, pre-flight rejections
+answer 400 (404 for an unknown account, market or order; 429 for 1003) and reverts 400
+with the on-chain body. The two session endpoints count every request against the
+per-owner rate limit (key: ``O2-Owner-Id`` and path) before anything else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -21,7 +23,6 @@ from .engine import O2Exchange
 from .errors import Rejection, Reverted
 from .requests import parse_id
 
-Handler = Callable[[Request], Awaitable[Response]]
 RATE_LIMITED = Rejection(O2Code.RATE_LIMIT_EXCEEDED, "Rate limit exceeded")
 MAX_PAGE = 200
 
@@ -46,7 +47,9 @@ def o2_routes(exchange: O2Exchange, limiter: SlidingWindowLimiter | None) -> lis
             owner = _b256_param(request, "owner", required=False)
             trade_account_id = _b256_param(request, "trade_account_id", required=False)
             if (owner is None) == (trade_account_id is None):
-                raise Rejection(O2Code.INVALID_REQUEST, "give exactly one of owner or trade_account_id")
+                raise Rejection(
+                    O2Code.INVALID_REQUEST, "give exactly one of owner or trade_account_id"
+                )
             return exchange.account_info(owner=owner, trade_account_id=trade_account_id)
 
         return _answer(work)
@@ -63,7 +66,9 @@ def o2_routes(exchange: O2Exchange, limiter: SlidingWindowLimiter | None) -> lis
 
     async def balance(request: Request) -> Response:
         return _answer(
-            lambda: exchange.balance(_b256_param(request, "asset_id"), _b256_param(request, "contract"))
+            lambda: exchange.balance(
+                _b256_param(request, "asset_id"), _b256_param(request, "contract")
+            )
         )
 
     async def orders(request: Request) -> Response:
@@ -87,14 +92,18 @@ def o2_routes(exchange: O2Exchange, limiter: SlidingWindowLimiter | None) -> lis
 
     async def order(request: Request) -> Response:
         return _answer(
-            lambda: exchange.order(_b256_param(request, "market_id"), _b256_param(request, "order_id"))
+            lambda: exchange.order(
+                _b256_param(request, "market_id"), _b256_param(request, "order_id")
+            )
         )
 
     async def depth(request: Request) -> Response:
         def work() -> dict[str, Any]:
             precision = _int_param(request, "precision", 1)
             if precision < 1 or precision > 10**18 or str(precision).rstrip("0") != "1":
-                raise Rejection(O2Code.INVALID_REQUEST, "precision must be a power of ten, 1 to 10^18")
+                raise Rejection(
+                    O2Code.INVALID_REQUEST, "precision must be a power of ten, 1 to 10^18"
+                )
             limit = _int_param(request, "limit", 0) or None
             return exchange.depth(_b256_param(request, "market_id"), precision, limit)
 

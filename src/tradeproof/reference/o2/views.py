@@ -62,7 +62,9 @@ def account_json(account: Account | None) -> dict[str, Any]:
             "synced_with_network": True,
             "sync_state": "None",
         },
-        "session": None if session is None else {
+        "session": None
+        if session is None
+        else {
             "session_id": {"Address": hex0x(session.address)},
             "expiry": str(session.expiry),
             "contract_ids": [hex0x(c) for c in session.contract_ids],
@@ -70,8 +72,10 @@ def account_json(account: Account | None) -> dict[str, Any]:
     }
 
 
-def balance_json(ledger: Ledger, books: Iterable[OrderBook], holder: bytes, asset: bytes) -> dict[str, Any]:
-    """``GET /v1/balance``: per book locked/unlocked; total_unlocked includes the trading balance."""
+def balance_json(
+    ledger: Ledger, books: Iterable[OrderBook], holder: bytes, asset: bytes
+) -> dict[str, Any]:
+    """``GET /v1/balance``: locked/unlocked per book; total_unlocked includes the trading one."""
     trading = ledger.trading(holder, asset)
     per_book: dict[str, dict[str, str]] = {}
     total_locked, total_unlocked = 0, trading
@@ -92,6 +96,29 @@ def balance_json(ledger: Ledger, books: Iterable[OrderBook], holder: bytes, asse
     }
 
 
+def orders_json(book: OrderBook, orders: Iterable[Order], contract: bytes | None) -> dict[str, Any]:
+    """``GET /v1/orders``: ``identity`` only when the orders are one account's."""
+    result: dict[str, Any] = {
+        "market_id": hex0x(book.market.market_id),
+        "orders": [order_json(o, book.market) for o in orders],
+    }
+    if contract is not None:
+        result["identity"] = {"ContractId": hex0x(contract)}
+    return result
+
+
+def depth_json(book: OrderBook, precision: int, limit: int | None) -> dict[str, Any]:
+    """``GET /v1/depth`` (``o2_sdk.models.DepthSnapshot``)."""
+    return {
+        "action": "depth",
+        "market_id": hex0x(book.market.market_id),
+        "orders": {
+            "buys": depth_levels(book.bids, precision, limit),
+            "sells": depth_levels(book.asks, precision, limit),
+        },
+    }
+
+
 def depth_levels(side: BookSide, precision: int, limit: int | None) -> list[dict[str, str]]:
     """Remaining quantity per price bucket, best first.
 
@@ -100,7 +127,9 @@ def depth_levels(side: BookSide, precision: int, limit: int | None) -> list[dict
     """
     buckets: dict[int, int] = {}
     for price, queue in side.levels():
-        bucket = price // precision * precision if side.is_bid else -(-price // precision) * precision
+        bucket = (
+            price // precision * precision if side.is_bid else -(-price // precision) * precision
+        )
         if bucket not in buckets and limit is not None and len(buckets) == limit:
             break
         buckets[bucket] = buckets.get(bucket, 0) + sum(order.remaining for order in queue)
@@ -108,10 +137,14 @@ def depth_levels(side: BookSide, precision: int, limit: int | None) -> list[dict
 
 
 def orders_page(
-    orders: Sequence[Order], *, is_open: bool | None, descending: bool, count: int,
+    orders: Sequence[Order],
+    *,
+    is_open: bool | None,
+    descending: bool,
+    count: int,
     after: bytes | None,
 ) -> list[Order]:
-    """Filter by open state, order by creation (``direction``), start after ``after``, take ``count``."""
+    """Filter by open state, sort by creation, start after ``after``, take ``count``."""
     chosen = [o for o in orders if is_open is None or o.open == is_open]
     if descending:
         chosen.reverse()
