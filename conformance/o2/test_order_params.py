@@ -28,9 +28,10 @@ def _bad_order(rule_id, spec, zones, side, lots, draw_int):
         if spec.notional(price, step) >= spec.min_order:
             pytest.skip("the market's min_order is below one quantity step")
         return price, step
+    price += spec.tick  # off a whole number of quote units, so not every quantity divides
     if spec.quantity_step(price) == 1:
         pytest.skip("every quantity is whole at this price")
-    return price, good_qty + draw_int(1, spec.quantity_step(price) - 1)
+    return price, spec.lots(price, lots) + draw_int(1, spec.quantity_step(price) - 1)
 
 
 RULES = ["O2-ORDER-ZERO", "O2-ORDER-TICK", "O2-ORDER-MIN-NOTIONAL", "O2-ORDER-FRACTIONAL"]

@@ -30,6 +30,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--report-dir", "report_dir", "write JUnit and JSON reports here"),
     ("--seed", "seed", "seed for keys and examples (default: random, printed in the report)"),
     ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
+    ("--rule", "rule", "only these rule ids (comma-separated)"),
 )
 
 _CONTEXT_KEY = pytest.StashKey["RunContext"]()
@@ -112,10 +113,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     unknown = sorted({i for _, ids in tagged for i in ids} - rules.ids())
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s) in tests: {', '.join(unknown)}")
-    protocols = run_context(config).settings.protocols
+    settings = run_context(config).settings
+    unknown = sorted(set(settings.rules) - rules.ids())
+    if unknown:
+        raise pytest.UsageError(f"unknown rule id(s) in --rule: {', '.join(unknown)}")
     keep, drop = [], []
     for item, ids in tagged:
-        selected = not ids or any(rules.get(i).protocol.value in protocols for i in ids)
+        selected = not ids or any(rules.get(i).protocol.value in settings.protocols for i in ids)
+        if settings.rules:
+            selected = selected and bool(set(ids) & set(settings.rules))
         (keep if selected else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -262,7 +268,7 @@ class Recorder:
                 tool_version=__version__,
                 schema_version=__version__,
             )
-            self._summary = (run, aggregate(self.results, catalogue(settings.protocols)))
+            self._summary = (run, aggregate(self.results, catalogue(settings.protocols, settings.rules)))
         return self._summary
 
     @pytest.hookimpl(trylast=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from .. import rules
 from .._resources import shipped_path
 from ..errors import ConfigError
 from ..signing import derive as derive_sig
@@ -55,6 +56,7 @@ class Settings:
     deadline: float | None = None
     rate_limit: bool | None = None
     derive_domain: derive_sig.Domain = derive_sig.V2_TESTNET
+    rules: tuple[str, ...] = ()
     o2_owners: tuple[O2Owner, ...] = field(default=())
     derive_wallets: tuple[DeriveWallet, ...] = field(default=())
 
@@ -150,7 +152,14 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
     if timeout <= 0:
         raise ConfigError("--request-timeout must be positive")
     deadline = pick("deadline")
+    only = flags.get("rule") or ()
+    if isinstance(only, str):
+        only = tuple(r.strip() for r in only.split(",") if r.strip())
+    unknown = sorted(set(only) - rules.ids())
+    if unknown:
+        raise ConfigError(f"unknown rule id(s) in --rule: {', '.join(unknown)} (see `tradeproof rules`)")
     return Settings(
+        rules=tuple(only),
         o2_target=o2_target,
         derive_target=derive_target,
         protocols=protocols,

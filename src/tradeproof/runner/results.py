@@ -129,9 +129,10 @@ def exit_code(results: Sequence[RuleResult]) -> int:
     return EXIT_OK
 
 
-def catalogue(protocols: Iterable[str]) -> list[Rule]:
-    wanted = set(protocols)
-    return [rule for rule in rules.all_rules() if rule.protocol.value in wanted]
+def catalogue(protocols: Iterable[str], only: Iterable[str] = ()) -> list[Rule]:
+    """The rules a run reports on: those of its protocols, or only the ``--rule`` ones."""
+    wanted, chosen = set(protocols), set(only)
+    return [r for r in rules.all_rules() if r.protocol.value in wanted and (not chosen or r.id in chosen)]
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,21 @@ Prices and amounts are put on each instrument's tick and step as listed by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..checks import expect_accepted
+from ..checks import expect_accepted, expect_outcome, require, require_derive_unchanged
 from ..messages import derive as msg
 from ..signing import derive as sig
+from ..signing.corrupt import DeriveCorruption, derive_bad_signature
 from ..signing.keys import Key
 from ..target.derive import DeriveTarget, Party
 from ..target.outcome import Outcome
+from ..target.snapshot import DeriveSnapshot, derive_snapshot
 
 QUOTE_LIFETIME = 900  # seconds: well above the 310 s minimum
 GENEROUS_FEE = "1000"
@@ -116,6 +120,81 @@ class Quoted:
         quotes = result.get("quotes", []) if isinstance(result, dict) else []
         return str(quotes[0]["status"]) if quotes else "missing"
 
+    # ------------------------------------------------------------------ added helpers
+
+    def snapshot(self, *others: Party) -> DeriveSnapshot:
+        """Cash and positions of the taker, the maker and ``others``."""
+        return derive_snapshot(self.target, [self.taker, self.maker, *others])
+
+    def maker_view(self) -> Mapping[str, Any] | None:
+        """The maker's own view of the quote (``private/get_quotes``), None if not listed."""
+        result = self.target.result("private/get_quotes", {"subaccount_id": self.maker.subaccount_id, "quote_id": self.quote_id}, party=self.maker)
+        quotes = result.get("quotes", []) if isinstance(result, dict) else []
+        return quotes[0] if quotes and isinstance(quotes[0], dict) else None
+
+    def action_of(self, params: Mapping[str, Any], *, owner: str | None = None) -> sig.Action:
+        """The EIP-712 Action a correct signer signs for these execute params."""
+        data = sig.execute_module_data(
+            params["direction"], params["max_fee"], msg.signing_legs(params["legs"], self.target.instrument_refs)
+        )
+        return sig.Action(
+            params["subaccount_id"], params["nonce"], self.domain.rfq_module, data,
+            params["signature_expiry_sec"], owner or self.taker.wallet, params["signer"],
+        )
+
+    def corrupted(self, params: Mapping[str, Any], kind: DeriveCorruption, key: Key | None = None) -> dict[str, Any]:
+        """``params`` with its signature replaced by a wrong one of the given kind."""
+        bad = derive_bad_signature(kind, key or self.taker.key, self.action_of(params), self.domain)
+        return {**params, "signature": bad}
+
+    def send_another_quote(self, maker: Party, *, direction: str | None = None, expiry: int | None = None) -> Outcome:
+        """A new quote on this RFQ (same legs) by ``maker``."""
+        return send_quote(
+            self.target, self.domain, maker, self.rfq_id, self.legs, direction or self.quote_direction,
+            expiry=self.expiry() if expiry is None else expiry,
+        )
+
+    def another_quote(self, maker: Party, rule_id: str, *, direction: str | None = None) -> Quoted:
+        """A second open quote on this RFQ, by ``maker`` (must be accepted)."""
+        outcome = self.send_another_quote(maker, direction=direction)
+        expect_accepted(rule_id, outcome, detail="send_quote (a second quote on the RFQ)")
+        quote = outcome.body["result"]
+        return Quoted(
+            self.target, self.domain, self.taker, maker, self.rfq_id, str(quote["quote_id"]),
+            direction or self.quote_direction, list(self.legs), quote,
+        )
+
+    def maker_position_moves(self) -> dict[str, Decimal]:
+        """TARGET.md §2: the maker's position moves by amount·leg_sign·quote_sign per leg
+        (the taker's by the opposite)."""
+        q = _direction_sign(self.quote_direction)
+        moves: dict[str, Decimal] = {}
+        for leg in self.legs:
+            name = leg["instrument_name"]
+            moves[name] = moves.get(name, Decimal(0)) + _dec(leg["amount"]) * _direction_sign(leg["direction"]) * q
+        return {name: move for name, move in moves.items() if move != 0}
+
+    def maker_leg_cash(self) -> Decimal:
+        """The maker's cash change from the legs alone: −Σ price · (signed maker amount)."""
+        q = _direction_sign(self.quote_direction)
+        return -sum(
+            (_dec(leg["price"]) * _dec(leg["amount"]) * _direction_sign(leg["direction"]) * q for leg in self.legs),
+            Decimal(0),
+        )
+
+    def wait_settled(self, result: Mapping[str, Any], timeout: float = 10.0) -> str | None:
+        """The execution's final ``tx_status`` (``settled``/``reverted``), polling the maker's
+        view of the quote while it is ``requested``/``pending``; None if it never ends."""
+        status = result.get("tx_status")
+        deadline = time.monotonic() + timeout
+        while status not in FINAL_TX_STATUSES:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.2)
+            view = self.maker_view()
+            status = view.get("tx_status") if view else None
+        return str(status)
+
 
 def send_rfq(target: DeriveTarget, taker: Party, legs: Sequence[Mapping[str, str]], rule_id: str) -> str:
     rfq_legs = [{k: leg[k] for k in ("instrument_name", "amount", "direction")} for leg in legs]
@@ -176,3 +255,177 @@ def register_session_key(
 def as_session(owner: Party, key: Key) -> Party:
     """The owner's wallet and subaccount, signing (headers and actions) with ``key``."""
     return Party(owner.wallet, owner.subaccount_id, key)
+
+
+# --------------------------------------------------------------------------- added helpers
+
+FINAL_TX_STATUSES = ("settled", "reverted")
+MIN_EXPIRY_AHEAD = 310  # seed 003: signature_expiry_sec at least now + 310 s
+QUOTE_EXPIRED_AT = 300  # seed 003: a quote with 300 s or less left is expired
+
+
+def _direction_sign(direction: str) -> int:
+    return 1 if direction == "buy" else -1
+
+
+def leg_of(target: DeriveTarget, plan: LegPlan) -> dict[str, str]:
+    """The JSON leg a plan asks for (amount on the step, price on the tick)."""
+    return _leg(target, plan)
+
+
+def price_ticks_for(target: DeriveTarget, instrument: str, usdc: Decimal | int | str) -> int:
+    """How many ticks make a price of at least ``usdc`` for this instrument."""
+    tick = _dec(target.instruments[instrument]["tick_size"])
+    return max(1, math.ceil(_dec(usdc) / tick))
+
+
+def steps_for(target: DeriveTarget, instrument: str, amount: Decimal | int | str) -> int:
+    """How many amount steps make at least ``amount`` of this instrument."""
+    step = _dec(target.instruments[instrument]["amount_step"])
+    return max(1, math.ceil(_dec(amount) / step))
+
+
+def earliest_expiry(target: DeriveTarget, margin_ms: int = 400) -> int:
+    """The smallest whole second that is still ≥ now + 310 s when the request arrives
+    (``margin_ms`` allows for the round trip)."""
+    return math.ceil((target.server_time_ms() + MIN_EXPIRY_AHEAD * 1000 + margin_ms) / 1000)
+
+
+def open_quote_until(
+    target: DeriveTarget,
+    domain: sig.Domain,
+    taker: Party,
+    maker: Party,
+    rule_id: str,
+    *,
+    expiry: int,
+    plan: Sequence[LegPlan] | None = None,
+    quote_direction: str = "sell",
+) -> Quoted:
+    """Like :func:`open_quote`, with the quote's ``signature_expiry_sec`` given exactly."""
+    legs = [_leg(target, p) for p in (plan or default_plan(target))]
+    rfq_id = send_rfq(target, taker, legs, rule_id)
+    outcome = send_quote(target, domain, maker, rfq_id, legs, quote_direction, expiry=expiry)
+    expect_accepted(rule_id, outcome, detail=f"send_quote with signature_expiry_sec {expiry}")
+    quote = outcome.body["result"]
+    return Quoted(target, domain, taker, maker, rfq_id, str(quote["quote_id"]), quote_direction, legs, quote)
+
+
+def wait_for_server_time(target: DeriveTarget, at_ms: int, limit: float = 30.0) -> int:
+    """Sleep until the target's clock reads at least ``at_ms``; its time then."""
+    deadline = time.monotonic() + limit
+    now = target.server_time_ms()
+    while now < at_ms and time.monotonic() < deadline:
+        time.sleep(min(max((at_ms - now) / 1000, 0.02), 1.0))
+        now = target.server_time_ms()
+    return now
+
+
+def refused_and_unchanged(
+    rule_id: str,
+    quoted: Quoted,
+    send: Callable[[], Outcome],
+    *,
+    detail: str = "",
+    others: Sequence[Party] = (),
+) -> Outcome:
+    """Send, require the rule's rejection, then require that neither party's cash and
+    positions changed and that the quote's status is what it was (still ``open`` for an
+    open quote): a refused execution changes nothing."""
+    status = quoted.quote_status()
+    before = quoted.snapshot(*others)
+    outcome = send()
+    expect_outcome(rule_id, outcome, detail=detail)
+    require_derive_unchanged(rule_id, before, quoted.snapshot(*others), detail=detail)
+    after = quoted.quote_status()
+    require(rule_id, after == status, f"the quote still {status}", f"quote {after}", detail=f"after a refused execute; {detail}")
+    return outcome
+
+
+def refuse_execute(
+    rule_id: str,
+    quoted: Quoted,
+    params: Mapping[str, Any],
+    *,
+    party: Party | None = None,
+    detail: str = "",
+    others: Sequence[Party] = (),
+) -> Outcome:
+    """:func:`refused_and_unchanged` for one ``private/execute_quote`` with these params."""
+    return refused_and_unchanged(rule_id, quoted, lambda: quoted.execute(params, party), detail=detail, others=others)
+
+
+def new_session_key(
+    target: DeriveTarget,
+    owner: Party,
+    rule_id: str,
+    *,
+    scope: str = "admin",
+    expiry_sec: int | None = None,
+    label: str = "session",
+) -> Key | None:
+    """A fresh key registered as ``owner``'s session key with ``scope``; None when the
+    target does not offer ``private/register_scoped_session_key`` (-32601)."""
+    from ..codes import DeriveCode
+
+    key = Key.derive(f"tradeproof-derive-{label}-{scope}", f"{owner.wallet}/{owner.subaccount_id}/{time.time_ns()}")
+    outcome = register_session_key(target, owner, key, scope=scope, expiry_sec=expiry_sec)
+    if outcome.rejected and outcome.code == DeriveCode.METHOD_NOT_FOUND:
+        return None
+    expect_accepted(rule_id, outcome, detail=f"register a {scope} session key")
+    return key
+
+
+def nonce_at(seconds: int, suffix: int = 0) -> int:
+    """A nonce whose first 10 digits are ``seconds``: UTC ms then three more digits."""
+    return int(f"{seconds}000{suffix % 1000:03d}")
+
+
+def require_settled_exactly(
+    rule_id: str,
+    quoted: Quoted,
+    before: DeriveSnapshot,
+    after: DeriveSnapshot,
+    result: Mapping[str, Any],
+    *,
+    taker_max_fee: Decimal | str = GENEROUS_FEE,
+    maker_max_fee: Decimal | str = GENEROUS_FEE,
+) -> None:
+    """After a successful execute: positions moved by exactly the legs (maker by
+    amount·leg_sign·quote_sign, taker the opposite), the taker's cash by −Σ signed
+    price·amount minus the fee the result reports, the maker's by the opposite minus a
+    fee between 0 and the quote's signed max_fee."""
+    from ..checks import position_delta
+
+    maker_moves = quoted.maker_position_moves()
+    taker_moves = {name: -move for name, move in maker_moves.items()}
+    for who, party, wanted in (("maker", quoted.maker, maker_moves), ("taker", quoted.taker, taker_moves)):
+        moved = position_delta(before, after, party.subaccount_id)
+        require(rule_id, moved == wanted, f"{who} positions move by {_show(wanted)}", _show(moved))
+    try:
+        taker_fee: Decimal | None = Decimal(str(result["fee"]))
+    except (KeyError, TypeError, ArithmeticError):  # an unreadable fee is a finding, reported below
+        taker_fee = None
+    require(rule_id, taker_fee is not None and taker_fee.is_finite(), "a decimal fee in the result", repr(result.get("fee")))
+    assert taker_fee is not None
+    require(
+        rule_id, 0 <= taker_fee <= Decimal(str(taker_max_fee)),
+        f"0 ≤ taker fee ≤ the signed max_fee {taker_max_fee}", f"fee {taker_fee}",
+    )
+    leg_cash = quoted.maker_leg_cash()
+    cash = {p.subaccount_id: after.subaccounts[p.subaccount_id].cash - before.subaccounts[p.subaccount_id].cash for p in (quoted.taker, quoted.maker)}
+    taker_wanted = -leg_cash - taker_fee
+    require(
+        rule_id, cash[quoted.taker.subaccount_id] == taker_wanted,
+        f"taker cash {taker_wanted:+} (legs {-leg_cash:+}, fee {taker_fee})", f"{cash[quoted.taker.subaccount_id]:+}",
+    )
+    maker_fee = leg_cash - cash[quoted.maker.subaccount_id]
+    require(
+        rule_id, 0 <= maker_fee <= Decimal(str(maker_max_fee)),
+        f"maker cash legs {leg_cash:+} minus a fee in [0, {maker_max_fee}]",
+        f"{cash[quoted.maker.subaccount_id]:+} (a maker fee of {maker_fee})",
+    )
+
+
+def _show(moves: Mapping[str, Decimal]) -> str:
+    return "{" + ", ".join(f"{name}: {move:+}" for name, move in sorted(moves.items())) + "}"

@@ -1,0 +1,124 @@
+"""What a person sees while a run goes: a live progress display on a terminal, plain
+lines in CI, and a per-rule summary at the end. A pytest plugin fed by the recorder."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..rules import Severity
+from .results import RuleResult, RunInfo, Status, TestResult, counts
+
+_STYLE = {
+    Status.PASSED: "green",
+    Status.SKIPPED: "yellow",
+    Status.EXPECTED_FAILURE: "cyan",
+    Status.FAILED: "bold red",
+    Status.ERROR: "magenta",
+    Status.FAULT: "bold magenta",
+}
+
+
+class ConsoleReporter:
+    """Registered by ``tradeproof run``; prints progress and problems as they happen."""
+
+    def __init__(self, live: bool | None = None, stream: Any = None) -> None:
+        self.console = Console(file=stream or sys.stdout, highlight=False)
+        if not self.console.is_terminal:
+            self.console = Console(file=stream or sys.stdout, highlight=False, width=240, soft_wrap=True)
+        self.live = self.console.is_terminal if live is None else live
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.summary: tuple[RunInfo, list[RuleResult]] | None = None
+        self.recorder: Any = None
+        self.collect_errors: list[str] = []
+        self.internal_error: str = ""
+
+    # ------------------------------------------------------------------ pytest hooks
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from ..pytest_plugin import recorder
+
+        self.recorder = recorder(config)
+        self.recorder.listeners.append(self.on_result)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext.strip().splitlines()[-1:]}")
+
+    def pytest_internalerror(self, excrepr: Any) -> None:
+        self.internal_error = str(excrepr).strip().splitlines()[-1] if str(excrepr).strip() else "internal error"
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        total = len(session.items)
+        if self.live:
+            self.progress = Progress(
+                TextColumn("[bold]checking rules"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"), console=self.console, transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("", total=total)
+        else:
+            self.console.print(f"tradeproof: {total} tests")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from ..pytest_plugin import recorder
+
+        if self.progress is not None:
+            self.progress.stop()
+        self.summary = recorder(session.config).summary()
+
+    # ------------------------------------------------------------------ events
+
+    def on_result(self, result: TestResult) -> None:
+        rules = ",".join(result.rule_ids)
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, description=rules)
+            if result.status not in (Status.PASSED, Status.SKIPPED):
+                self.progress.console.print(f"[{_STYLE[result.status]}]{result.status.value:>12}[/] {rules}  {result.message[:200]}")
+        else:
+            line = f"{result.status.value:>12} {rules} ({result.nodeid.split('::')[-1]}, {result.duration:.2f}s)"
+            if result.status not in (Status.PASSED,):
+                line += f": {result.message[:300]}"
+            self.console.print(line, markup=False)
+
+    # ------------------------------------------------------------------ summary
+
+    def print_summary(self, results: Sequence[RuleResult], run: RunInfo) -> None:
+        problems = [r for r in results if r.status is not Status.PASSED]
+        if problems and self.live:
+            table = Table(title="rules that did not pass", expand=True, show_lines=False)
+            for column in ("rule", "severity", "status", "reason"):
+                table.add_column(column, overflow="fold")
+            for result in problems:
+                table.add_row(
+                    result.rule.id,
+                    result.rule.severity.value,
+                    f"[{_STYLE[result.status]}]{result.status.value}[/]",
+                    result.reason[:300],
+                )
+            self.console.print(table)
+        elif problems:
+            self.console.print("rules that did not pass:", markup=False)
+            for result in problems:
+                self.console.print(
+                    f"  {result.rule.id} [{result.rule.severity.value}] {result.status.value}: {result.reason[:300]}",
+                    markup=False,
+                )
+        tally = counts(results)
+        must_failed = sum(r.status is Status.FAILED and r.rule.severity is Severity.MUST for r in results)
+        parts = [f"{n} {status}" for status, n in tally.items() if n]
+        self.console.print(
+            f"tradeproof: {len(results)} rules, " + ", ".join(parts)
+            + f" ({must_failed} must-rule failures) in {run.duration:.1f}s; seed {run.seed}, profile {run.profile}",
+            markup=False,
+        )
+        for path in self.recorder.report_paths:
+            self.console.print(f"report: {path}", markup=False)
