@@ -46,9 +46,10 @@ class TargetFault(TradeproofError):
 
     exit_code = EXIT_TARGET_FAULT
 
-    def __init__(self, message: str, *, request: str | None = None) -> None:
+    def __init__(self, message: str, *, request: str | None = None, exchange: dict | None = None) -> None:
         super().__init__(message)
         self.request = request
+        self.exchange = exchange  # the request and what came back, for reports
 
 
 class TargetUnreachable(TargetFault):

@@ -12,7 +12,7 @@ from .failures import RuleViolation
 def fault_if_faulty(outcome: Outcome) -> None:
     """A target fault is never a verdict on a rule: raise it as such."""
     if outcome.kind is Kind.FAULT:
-        raise TargetFault(outcome.message, request=outcome.exchange.describe())
+        raise TargetFault(outcome.message, request=outcome.exchange.describe(), exchange=outcome.exchange.as_dict())
 
 
 def expect_outcome(rule_id: str, outcome: Outcome, *, detail: str = "") -> Outcome:

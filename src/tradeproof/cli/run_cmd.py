@@ -91,7 +91,7 @@ def run_command(**flags: Any) -> None:
 
     import pytest
 
-    from ..runner.console import ConsoleReporter
+    from .console import ConsoleReporter
     from ..runner.profiles import SUITES
     from ..runner.results import exit_code
 

@@ -23,12 +23,13 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 
 async def read_json(request: Request) -> Any:
-    """The parsed body; raises BodyNotJson for anything json.loads refuses.
+    """The parsed body; raises BodyNotJson for anything ``_json.loads`` refuses.
 
-    RecursionError is json's answer to very deep nesting (``[[[[…``): not JSON we take.
+    That includes absurd nesting (``[[[[…``), refused before json's C decoder can
+    overflow the stack, and RecursionError in case the interpreter's limit is low.
     """
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BodyNotJson() from None

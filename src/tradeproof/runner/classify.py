@@ -37,7 +37,7 @@ def result_of(nodeid: str, rule_ids: tuple[str, ...], report: Any, call: Any) ->
     exc = call.excinfo.value if call.excinfo is not None else None
     for inner in iter_exceptions(exc) if exc is not None else ():
         if isinstance(inner, TargetFault):
-            evidence = ({"request": inner.request},) if inner.request else ()
+            evidence = (inner.exchange,) if inner.exchange else ({"request": inner.request},) if inner.request else ()
             return TestResult(nodeid, rule_ids, Status.FAULT, f"target fault: {inner}", duration, evidence)
     for inner in iter_exceptions(exc) if exc is not None else ():
         if isinstance(inner, RuleViolation):

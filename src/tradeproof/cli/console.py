@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..rules import Severity
-from .results import RuleResult, RunInfo, Status, TestResult, counts
+from ..runner.results import RuleResult, RunInfo, Status, TestResult, counts
 
 _STYLE = {
     Status.PASSED: "green",
