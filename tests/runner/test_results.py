@@ -42,3 +42,9 @@ def test_exit_codes():
     assert exit_code(aggregate([result(advisory.id, Status.FAILED)], [advisory])) == 0
     assert exit_code(aggregate([result(must.id, Status.FAULT)], [must])) == 3
     assert exit_code(aggregate([result(must.id, Status.ERROR)], [must])) == 1
+
+
+def test_a_violation_counts_against_the_rule_it_names_even_if_not_tagged():
+    setup_failure = TestResult("t", ("DRV-MAX-FEE",), Status.FAILED, violated="DRV-VALID-ACCEPTED")
+    fee, valid = aggregate([setup_failure], [rules.get("DRV-MAX-FEE"), rules.get("DRV-VALID-ACCEPTED")])
+    assert (fee.status, valid.status) == (Status.FAILED, Status.FAILED)

@@ -45,8 +45,8 @@ class TestResult:
 
     def status_for(self, rule_id: str) -> Status:
         """This test's verdict on one of its rules: a failure on another rule did not reach it."""
-        if self.status is Status.FAILED and self.violated and self.violated != rule_id:
-            return Status.SKIPPED
+        if self.status is Status.FAILED and self.violated != rule_id and self.violated in self.rule_ids:
+            return Status.SKIPPED  # failed on a sibling rule of the same test: this one not reached
         return self.status
 
     def as_dict(self) -> dict[str, Any]:
@@ -112,7 +112,9 @@ def aggregate(tests: Iterable[TestResult], wanted: Iterable[Rule]) -> list[RuleR
     """One ``RuleResult`` per wanted rule, in catalogue order."""
     by_rule: dict[str, list[TestResult]] = {}
     for test in tests:
-        for rule_id in test.rule_ids:
+        # a violation counts against the rule it names, even when a scenario of another
+        # rule found it (e.g. a setup step that must be accepted)
+        for rule_id in dict.fromkeys((*test.rule_ids, *([test.violated] if test.violated else []))):
             by_rule.setdefault(rule_id, []).append(test)
     return [RuleResult(rule, rule_status(rule.id, by_rule.get(rule.id, [])), tuple(by_rule.get(rule.id, []))) for rule in wanted]
 

@@ -286,9 +286,12 @@ def steps_for(target: DeriveTarget, instrument: str, amount: Decimal | int | str
 
 
 def earliest_expiry(target: DeriveTarget, margin_ms: int = 400) -> int:
-    """The smallest whole second that is still ≥ now + 310 s when the request arrives
-    (``margin_ms`` allows for the round trip)."""
-    return math.ceil((target.server_time_ms() + MIN_EXPIRY_AHEAD * 1000 + margin_ms) / 1000)
+    """The smallest whole second that is still ≥ now + 310 s when a request sent next
+    arrives: ``margin_ms`` plus twice the round trip of reading the target's clock."""
+    started = time.monotonic()
+    now_ms = target.server_time_ms()
+    round_trip_ms = (time.monotonic() - started) * 1000
+    return math.ceil((now_ms + MIN_EXPIRY_AHEAD * 1000 + margin_ms + 2 * round_trip_ms) / 1000)
 
 
 def open_quote_until(

@@ -35,6 +35,7 @@ class DeriveCorruption(StrEnum):
     HIGH_S = "high-s"  # r ‖ (n − s) ‖ v^1: recovers the same key on lax ecrecover
     SHORT_64 = "64-bytes"  # v dropped
     FLIPPED_V = "flipped-v"  # 27 ↔ 28
+    V_ZERO_ONE = "v-0-1"  # the right signature with v as 0/1 (what ecrecover refuses)
     OTHER_CHAIN = "other-chain"  # same action, domain of another chain id
     OTHER_CONTRACT = "other-contract"  # same action, another verifying contract
     OTHER_MODULE = "other-module"  # same domain, action naming another module
@@ -97,4 +98,6 @@ def derive_bad_signature(
         return "0x" + (r + s).hex()
     if kind is DeriveCorruption.FLIPPED_V:
         return "0x" + (r + s + bytes([27 + (recovery_id ^ 1)])).hex()
+    if kind is DeriveCorruption.V_ZERO_ONE:
+        return "0x" + (r + s + bytes([recovery_id])).hex()
     raise ValueError(f"unknown corruption {kind!r}")

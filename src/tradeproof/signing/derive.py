@@ -231,7 +231,7 @@ def recover_digest_signer(signature: str, digest: bytes) -> str | None:
     """Checksummed address that signed ``digest``, or None.
 
     Accepts hex with or without ``0x`` (the official Python SDK omits it); refuses
-    any length but 65 bytes, v other than 27/28 (or 0/1) and high-s.
+    any length but 65 bytes, v other than 27/28 and high-s.
     """
     if not isinstance(signature, str):
         return None
@@ -242,8 +242,9 @@ def recover_digest_signer(signature: str, digest: bytes) -> str | None:
     if len(raw) != 65:
         return None
     v = raw[64]
-    recovery_id = v - 27 if v >= 27 else v
-    public = _secp.recover(digest, raw[:32], raw[32:64], recovery_id)
+    if v not in (27, 28):  # what ecrecover (OpenZeppelin ECDSA) accepts
+        return None
+    public = _secp.recover(digest, raw[:32], raw[32:64], v - 27)
     return None if public is None else evm_address_of(public)
 
 

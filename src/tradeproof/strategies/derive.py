@@ -97,7 +97,8 @@ class ExecuteCase:
 
     def finish(self, signed_params: Mapping[str, Any]) -> dict[str, Any]:
         """The params to send: ``signed_params`` (not modified) with the edit made."""
-        return self.edit.apply(dict(signed_params))
+        body: dict[str, Any] = self.edit.apply(dict(signed_params))
+        return body
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule_id, "kind": self.kind, "edit": self.edit.as_dict(), "note": self.note}

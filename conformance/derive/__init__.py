@@ -1,0 +1,1 @@
+"""tradeproof conformance suite (a package so modules may share basenames across protocols)."""
