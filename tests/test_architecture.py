@@ -13,7 +13,7 @@ PACKAGE = ROOT / "src" / "tradeproof"
 LAYERS = [
     {"cli", "__main__"},
     {"pytest_plugin"},
-    {"reporting"},
+    {"reporting", "replay"},
     {"runner"},
     {"scenarios"},
     {"checks", "strategies", "target"},

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeproof import schemas
@@ -33,18 +32,17 @@ EXECUTE = "private/execute_quote"
 
 @pytest.mark.rule("DRV-PARAMS-SCHEMA")
 @pytest.mark.parametrize("kind", DRV_SCHEMA_BREAKS)
-def test_schema_violation_is_refused(kind, derive, new_party, derive_domain):
+def test_schema_violation_is_refused(kind, derive, new_party, derive_domain, examples):
     rule = "DRV-PARAMS-SCHEMA"
     taker, maker = new_party("schema-taker"), new_party("schema-maker")
 
-    @given(data=st.data())
-    def check(data) -> None:
+    def check(draw) -> None:
         quoted = open_quote(derive, derive_domain, taker, maker, rule)  # a fresh quote: examples stay independent
         params = quoted.execute_params()
-        case = data.draw(invalid_execute_params(rule, params, kinds=[kind]), label="case")
+        case = draw(invalid_execute_params(rule, params, kinds=[kind]), "case")
         refuse_execute(rule, quoted, case.finish(params), detail=case.description)
 
-    check()
+    examples(check)
 
 
 # --------------------------------------------------------------------------- methods and bodies

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeproof.checks import RuleViolation, expect_accepted, require
@@ -41,7 +40,7 @@ def _need_key(key: Key | None) -> Key:
 
 @pytest.mark.rule("DRV-SIG-TAMPERED")
 @pytest.mark.parametrize("kind", DRV_TAMPERINGS)
-def test_signed_param_changed_after_signing_is_refused(kind, derive, new_party, derive_domain, tradeproof_context):
+def test_signed_param_changed_after_signing_is_refused(kind, derive, new_party, derive_domain, tradeproof_context, examples):
     rule = "DRV-SIG-TAMPERED"
     taker, maker = new_party("tamper-taker"), new_party("tamper-maker")
     sibling: Party | None = None
@@ -51,17 +50,16 @@ def test_signed_param_changed_after_signing_is_refused(kind, derive, new_party, 
             pytest.skip("needs a second subaccount of one wallet (the harness extension's fund)")
         sibling = Party(taker.wallet, derive.fund(taker.wallet, "1000000"), taker.key)
 
-    @given(data=st.data())
-    def check(data) -> None:
+    def check(draw) -> None:
         quoted = open_quote(derive, derive_domain, taker, maker, rule)
         params = quoted.execute_params()
-        edit = data.draw(
+        edit = draw(
             signed_field_tamperings(params, kinds=[kind], other_subaccount_id=sibling.subaccount_id if sibling else None),
-            label="tampering",
+            "tampering",
         )
         refuse_execute(rule, quoted, edit.apply(params), detail=edit.describe(), others=[sibling] if sibling else [])
 
-    check()
+    examples(check)
 
 
 @pytest.mark.rule("DRV-SIG-TAMPERED")

@@ -108,23 +108,28 @@ def test_post_only_rests_when_it_does_not_cross(o2, two, quiet_market, o2_zones)
 
 
 @pytest.mark.rule("O2-BOUNDED-RANGE")
-def test_bounded_market_stays_in_bounds(o2, two, quiet_market, o2_zones):
+@pytest.mark.parametrize("side", ["Buy", "Sell"])
+def test_bounded_market_stays_in_bounds(side, o2, two, quiet_market, o2_zones):
     maker, taker = two
     s = Scene(quiet_market, o2_zones, "O2-BOUNDED-RANGE")
+    # a buy walks the asks up to max_price; a sell walks the bids down to min_price
+    sign, maker_side, bound = (1, "Sell", "max_price") if side == "Buy" else (-1, "Buy", "min_price")
     with cleaned(s.spec, maker, taker):
         for ticks in (0, 2, 4):
-            s.rest(maker, "Sell", ticks, s.q)
-        far = s.rest(maker, "Sell", 6, s.q)
+            s.rest(maker, maker_side, sign * ticks, s.q)
+        far = s.rest(maker, maker_side, sign * 6, s.q)
         before = o2_snapshot(o2, [taker])
-        bounds = msg.bounded_market(s.price(2), s.price(-10))
-        expect_accepted(s.rule_id, place(taker, s.spec, "Buy", s.price(6), 4 * s.q, bounds))
+        inner, outer = s.price(sign * 2), s.price(sign * -10)
+        bounds = msg.bounded_market(inner, outer) if side == "Buy" else msg.bounded_market(outer, inner)
+        expect_accepted(s.rule_id, place(taker, s.spec, side, s.price(sign * 6), 4 * s.q, bounds))
         after = o2_snapshot(o2, [taker])
-        got = _received_base(before, after, taker, s.spec)
-        require(s.rule_id, 0 < got <= 2 * s.q, f"at most {2 * s.q} bought (levels ≤ max_price)", f"{got}")
+        got = sign * _received_base(before, after, taker, s.spec)
+        require(s.rule_id, 0 < got <= 2 * s.q, f"at most {2 * s.q} {'bought' if side == 'Buy' else 'sold'} (levels inside {bound})",
+                f"{got}", detail=side)
         open_now = s.open_by_id(maker)
-        require(s.rule_id, far in open_now and len(open_now) == 2, "asks above max_price untouched",
-                f"{len(open_now)} maker orders open")
-        require(s.rule_id, not s.open_by_id(taker), "no resting remainder", "the BoundedMarket rested")
+        require(s.rule_id, far in open_now and len(open_now) == 2, f"orders beyond {bound} untouched",
+                f"{len(open_now)} maker orders open", detail=side)
+        require(s.rule_id, not s.open_by_id(taker), "no resting remainder", "the BoundedMarket rested", detail=side)
 
 
 @pytest.mark.rule("O2-BOUNDED-INVERTED")
@@ -166,20 +171,24 @@ def test_limit_never_fills_beyond_its_limit(o2, two, quiet_market, o2_zones):
 
 
 @pytest.mark.rule("O2-PRICE-PROTECTION")
+@pytest.mark.parametrize("side", ["Buy", "Sell"])
 @pytest.mark.parametrize("order_type", ["Spot", "Limit", "FillOrKill"])
-def test_priced_orders_never_fill_worse_than_price(order_type, o2, two, quiet_market, o2_zones):
+def test_priced_orders_never_fill_worse_than_price(order_type, side, o2, two, quiet_market, o2_zones):
     maker, taker = two
     s = Scene(quiet_market, o2_zones, "O2-PRICE-PROTECTION")
+    # worse for a buy is a dearer ask; for a sell, a cheaper bid
+    sign, maker_side, worse_text = (1, "Sell", "the ask above") if side == "Buy" else (-1, "Buy", "the bid below")
     with cleaned(s.spec, maker, taker):
-        s.rest(maker, "Sell", 0, s.q)
-        dearer = s.rest(maker, "Sell", 2, s.q)
-        kind = msg.limit(s.price(1), int(time.time() * 1000)) if order_type == "Limit" else order_type
-        outcome = place(taker, s.spec, "Buy", s.price(1), 2 * s.q, kind)
+        s.rest(maker, maker_side, 0, s.q)
+        worse = s.rest(maker, maker_side, sign * 2, s.q)
+        price = s.price(sign)
+        kind = msg.limit(price, int(time.time() * 1000)) if order_type == "Limit" else order_type
+        outcome = place(taker, s.spec, side, price, 2 * s.q, kind)
         if order_type != "FillOrKill":
             expect_accepted(s.rule_id, outcome)
-        left = s.open_by_id(maker).get(dearer)
+        left = s.open_by_id(maker).get(worse)
         require(s.rule_id, left is not None and remaining(left) == s.q,
-                f"the ask above the order price untouched ({s.q})", f"{left}", detail=order_type)
+                f"{worse_text} the order price untouched ({s.q})", f"{left}", detail=f"{order_type} {side}")
 
 
 @pytest.mark.rule("O2-MARKET-BUDGET")

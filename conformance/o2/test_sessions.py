@@ -59,7 +59,14 @@ def test_contract_outside_the_session_is_refused(o2, new_trader, o2_markets, o2_
     allowed, other = o2_markets[0], o2_markets[1]
     key = Key.derive("tradeproof-scoped", trader.label)
     expect_accepted("O2-SESSION-CONTRACTS", trader.open_session(key, contract_ids=[allowed.contract_bytes]))
-    before = o2_snapshot(o2, [trader])
-    expect_outcome("O2-SESSION-CONTRACTS", trader.submit(order_group(other, o2_zones)), detail="market outside contract_ids")
-    require_o2_unchanged("O2-SESSION-CONTRACTS", before, o2_snapshot(o2, [trader]))
+    settle_other = msg.group(other.market_id, msg.settle_balance(msg.contract(trader.trade_account_id)))
+    outside = {  # every call is checked, not only the first one or only orders
+        "market outside contract_ids": [order_group(other, o2_zones)],
+        "allowed market first, then one outside": [order_group(allowed, o2_zones), order_group(other, o2_zones)],
+        "SettleBalance on a market outside contract_ids": [settle_other],
+    }
+    for what, groups in outside.items():
+        before = o2_snapshot(o2, [trader])
+        expect_outcome("O2-SESSION-CONTRACTS", trader.submit(*groups), detail=what)
+        require_o2_unchanged("O2-SESSION-CONTRACTS", before, o2_snapshot(o2, [trader]), detail=what)
     expect_accepted("O2-SESSION-CONTRACTS", trader.submit(order_group(allowed, o2_zones)), detail="allowed market")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given
 
 from tradeproof.checks import expect_accepted, expect_outcome, require_o2_unchanged
 from tradeproof.messages import o2 as msg
@@ -30,11 +29,11 @@ CORRUPTION_RULES = {
     "corruption",
     [pytest.param(c, marks=pytest.mark.rule(r), id=c.value) for c, r in CORRUPTION_RULES.items()],
 )
-def test_corrupted_signature_is_refused(corruption, o2, o2_pool, o2_markets, o2_zones):
+def test_corrupted_signature_is_refused(corruption, o2, o2_pool, o2_markets, o2_zones, examples):
     rule_id = CORRUPTION_RULES[corruption]
 
-    @given(batch=valid_batches(o2_markets, o2_zones))
-    def check(batch) -> None:
+    def check(draw) -> None:
+        batch = draw(valid_batches(o2_markets, o2_zones), "batch")
         trader = o2_pool.next()
         groups = batch.resolve(o2_markets, trader.trade_account_id, lambda spec: [])
         digest = msg.actions_digest(o2.context, trader.nonce, groups)
@@ -44,7 +43,7 @@ def test_corrupted_signature_is_refused(corruption, o2, o2_pool, o2_markets, o2_
         expect_outcome(rule_id, outcome, detail=f"signature {corruption.value}")
         require_o2_unchanged(rule_id, before, o2_snapshot(o2, [trader]))
 
-    check()
+    examples(check)
 
 
 def _session_tamperings(trader, new_key: Key, o2) -> dict[str, dict]:

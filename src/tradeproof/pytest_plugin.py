@@ -31,9 +31,11 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--seed", "seed", "seed for keys and examples (default: random, printed in the report)"),
     ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
     ("--rule", "rule", "only these rule ids (comma-separated)"),
+    ("--tradeproof-replay", "replay", "run the test of this replay file with its stored values"),
 )
 
 _CONTEXT_KEY = pytest.StashKey["RunContext"]()
+_EXAMPLES_KEY = pytest.StashKey[Any]()
 _RECORDER = "tradeproof-recorder"
 
 
@@ -67,6 +69,7 @@ def _resolve_context(config: pytest.Config) -> RunContext:
     from .runner.profiles import load
 
     flags = flags_from(config)
+    flags.pop("replay")
     try:
         table, origin = find_config(flags.pop("config"), config.invocation_params.dir)
         if flags.get("seed") is None and "seed" not in table:
@@ -209,6 +212,23 @@ def o2_pool(tradeproof_context: RunContext) -> Any:
     return _or_skip(lambda: TraderPool(tradeproof_context.o2_accounts))
 
 
+@pytest.fixture
+def examples(request: pytest.FixtureRequest) -> Any:
+    """``examples(check)``: run ``check(draw)`` over Hypothesis-generated values (or, when
+    replaying a file, over its stored values); ``draw(strategy, label)`` gives one value."""
+    from .runner.examples import Examples
+
+    replay_path = request.config.getoption("tradeproof_replay")
+    draws = None
+    if replay_path:
+        from .replay import read_replay
+
+        draws = read_replay(replay_path).draws or {}
+    runner = Examples(draws)
+    request.node.stash[_EXAMPLES_KEY] = runner
+    return runner
+
+
 @pytest.fixture(scope="session")
 def tradeproof_profile(tradeproof_context: RunContext) -> str:
     """``ci`` or ``full``: tests scale their scenario counts by it."""
@@ -244,9 +264,38 @@ class Recorder:
         result = result_of(item.nodeid, ids, report, call)
         if result is None:
             return
+        if result.violated:
+            result = self._with_replay(item, result)
         self.results.append(result)
         for listener in self.listeners:
             listener(result)
+
+    def _with_replay(self, item: pytest.Item, result: TestResult) -> TestResult:
+        """Write the failure's replay file (when reports are written) and name it."""
+        import dataclasses
+
+        context = self.config.stash.get(_CONTEXT_KEY, None)
+        if context is None or context.settings.report_dir is None or self.config.getoption("tradeproof_replay"):
+            return result
+        from . import __version__, rules
+        from .replay import ReplayFile, write_replay
+        from .replay.files import found_now
+
+        runner = item.stash.get(_EXAMPLES_KEY, None)
+        rule = rules.get(result.violated)
+        replay = ReplayFile(
+            rule=rule.id,
+            protocol=rule.protocol.value,
+            test=item.nodeid,
+            draws=runner.dumped() if runner is not None else None,
+            expected=result.expected,
+            observed=result.observed,
+            seed=context.settings.seed,
+            evidence=list(result.evidence),
+            found=found_now(context.target_description().get(rule.protocol.value, ""), context.settings.profile, __version__),
+        )
+        path = write_replay(context.settings.report_dir / "replays", replay)
+        return dataclasses.replace(result, replay=str(path))
 
     def summary(self) -> tuple[RunInfo, list[RuleResult]] | None:
         """The run's header and per-rule verdicts (None when no rule test ran)."""

@@ -41,7 +41,7 @@ def app() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from . import rules_cmd, run_cmd, serve_cmd  # noqa: F401  (register commands)
+    from . import replay_cmd, rules_cmd, run_cmd, serve_cmd  # noqa: F401  (register commands)
 
     try:
         app(standalone_mode=True)

@@ -75,6 +75,8 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     for key, flag in mirrored.items():
         if flags.get(key) is not None:
             args += [flag, str(flags[key])]
+    if "fuzz" not in suites:
+        args += ["-p", "no:schemathesis"]  # its pytest plugin is only needed by the fuzz suites
     args += ["--seed", str(settings.seed), f"--hypothesis-seed={settings.seed}"]
     if settings.report_dir is None:
         args += ["--report-dir", "reports"]

@@ -16,6 +16,8 @@ def _details(result: RuleResult) -> str:
              f"source: {result.rule.source}", f"expected: {result.rule.expected_text}"]
     if problem is not None:
         lines += [f"test: {problem.nodeid}", f"observed: {problem.observed or problem.message}"]
+        if problem.replay:
+            lines.append(f"replay: tradeproof replay {problem.replay}")
         for exchange in problem.evidence[-2:]:
             lines.append("exchange: " + json.dumps(exchange, indent=2, default=str))
     return "\n".join(lines)
@@ -57,7 +59,9 @@ def _outcome(case: ET.Element, result: RuleResult) -> None:
     if status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=result.reason or "skipped")
     elif status is Status.FAILED and rule.severity.value == "must":
-        node = ET.SubElement(case, "failure", message=result.reason[:500], type="rule-failed")
+        replay = result.first_problem.replay if result.first_problem else ""
+        message = result.reason[:500] + (f" (replay: tradeproof replay {replay})" if replay else "")
+        node = ET.SubElement(case, "failure", message=message, type="rule-failed")
         node.text = _details(result)
     elif status in (Status.FAULT, Status.ERROR):
         node = ET.SubElement(case, "error", message=result.reason[:500], type=status.value)

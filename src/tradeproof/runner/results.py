@@ -33,6 +33,8 @@ _WORST = [Status.PASSED, Status.SKIPPED, Status.EXPECTED_FAILURE, Status.ERROR, 
 class TestResult:
     """What one test (one pytest item) found."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     nodeid: str
     rule_ids: tuple[str, ...]
     status: Status
@@ -41,7 +43,8 @@ class TestResult:
     evidence: tuple[dict[str, Any], ...] = ()  # request/response pairs (public data only)
     expected: str = ""
     observed: str = ""
-    violated: str = ""  # the rule a failure names, when the test checks several
+    violated: str = ""  # the rule a failure names
+    replay: str = ""  # path of the replay file written for this failure
 
     def status_for(self, rule_id: str) -> Status:
         """This test's verdict on one of its rules: a failure on another rule did not reach it."""
@@ -59,6 +62,7 @@ class TestResult:
             "expected": self.expected,
             "observed": self.observed,
             "evidence": list(self.evidence),
+            "replay": self.replay,
         }
 
 

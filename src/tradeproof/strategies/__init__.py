@@ -16,6 +16,7 @@ from .derive import ExecuteCase, invalid_execute_params, signed_field_tamperings
 from .edits import DELETE, Edit
 from .o2 import INVALID as O2_INVALID_RULES
 from .o2 import Batch, Case, Zones, invalid_cases, valid_batches, valid_cases
+from .o2 import variants as o2_variants
 
 __all__ = [
     "DELETE",
@@ -25,6 +26,7 @@ __all__ = [
     "Edit",
     "Zones",
     "invalid_cases",
+    "o2_variants",
     "valid_batches",
     "valid_cases",
     "DRV_SCHEMA_BREAKS",

@@ -184,13 +184,34 @@ def _create_paths(batch: Batch) -> list[tuple[int, int]]:
     return [(g, a) for g, (_, acts) in enumerate(batch.groups) for a, act in enumerate(acts) if isinstance(act, Create)]
 
 
-BAD_NUMBERS = ["-1", "1.5", "1e3", "0x10", " 7", "+5", "", "18446744073709551616", "99999999999999999999", "٣", "1_000"]
-BAD_IDS = ["0x" + "ab" * 31, "0x" + "ab" * 33, "0x" + "zz" * 32, "", "0x", "0x" + "ab" * 31 + "a"]
-UNKNOWN_ACTIONS = ["Withdraw", "createOrder", "CreateOrders", "Transfer", "CancelAll", "SETTLEBALANCE"]
-UNKNOWN_ORDER_TYPES: list[Any] = [
-    "Fok", "IOC", "spot", "GoodTillCancel", "", {"Limit": None}, {"Limit": ["1"]}, {"Spot": None},
-    {"BoundedMarket": {"max_price": "1"}}, {"Stop": ["1", "2"]}, ["Spot"], None,
-]
+# Each invalid family has named variants; a test runs every variant so that even a short
+# profile tries each kind of breakage, and Hypothesis varies everything else.
+# Not here: "+5" and "007", which Rust's u64::from_str (what a real server likely uses) accepts.
+BAD_NUMBERS = {
+    "negative": "-1", "fraction": "1.5", "exponent": "1e3", "hex": "0x10", "space": " 7",
+    "empty": "", "u64-max+1": "18446744073709551616", "huge": "99999999999999999999", "unicode-digit": "٣",
+    "underscore": "1_000",
+}
+BAD_IDS = {
+    "31-bytes": "0x" + "ab" * 31, "33-bytes": "0x" + "ab" * 33, "not-hex": "0x" + "zz" * 32, "empty": "",
+    "prefix-only": "0x", "odd-length": "0x" + "ab" * 31 + "a", "spaces": "0x" + "ab" * 31 + "  ",
+}
+UNKNOWN_ACTIONS = {n: n for n in ("Withdraw", "createOrder", "CreateOrders", "Transfer", "CancelAll", "SETTLEBALANCE")}
+UNKNOWN_ORDER_TYPES: dict[str, Any] = {
+    "Fok": "Fok", "IOC": "IOC", "lowercase": "spot", "GoodTillCancel": "GoodTillCancel", "empty": "",
+    "Limit-null": {"Limit": None}, "Limit-one-item": {"Limit": ["1"]}, "Spot-object": {"Spot": None},
+    "Bounded-missing-min": {"BoundedMarket": {"max_price": "1"}}, "Stop": {"Stop": ["1", "2"]},
+    "list": ["Spot"], "null": None,
+}
+MISSING_TOP = ("actions", "signature", "nonce", "trade_account_id", "session_id")
+MISSING_ORDER = ("side", "price", "quantity", "order_type")
+MISSING = {name: name for name in (*MISSING_TOP, *MISSING_ORDER, "market_id")}
+BAD_RAW = {
+    "truncated-object": b"{", "text": b"not json", "truncated-array": b'{"actions": [', "utf16-bom": b"\xff\xfe",
+    "single-quotes": b"{'nonce': '1'}", "extra-bracket": b'{"actions":[]]}',
+}
+TAMPERED_FIELDS = ("price", "quantity", "side", "order_type", "session_id", "market_id")
+EMPTY_BATCHES = {"no-groups": Batch(()), "empty-group": Batch(((0, ()),))}
 
 
 @st.composite
@@ -199,23 +220,32 @@ def _with_create(draw: st.DrawFn, markets: Sequence[MarketSpec], zones: Zones) -
     return batch, draw(st.sampled_from(_create_paths(batch)))
 
 
-def _number_format(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
+def _order_path(g: int, a: int, *rest: str | int) -> tuple[str | int, ...]:
+    return ("actions", g, "actions", a, "CreateOrder", *rest)
+
+
+Maker = Callable[[Sequence[MarketSpec], Zones, str], st.SearchStrategy["Case"]]
+
+
+def _number_format(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    bad = BAD_NUMBERS[variant]
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        bad = draw(st.sampled_from(BAD_NUMBERS))
         where = draw(st.sampled_from(["price", "quantity", "nonce"]))
         if where == "nonce":
             return Case("O2-NUMBER-FORMAT", draw(_one_action_batch(markets, zones)), (Edit(("nonce",), bad),))
         batch, (g, a) = draw(_with_create(markets, zones))
-        return Case("O2-NUMBER-FORMAT", batch, (Edit(("actions", g, "actions", a, "CreateOrder", where), bad),))
+        return Case("O2-NUMBER-FORMAT", batch, (Edit(_order_path(g, a, where), bad),))
 
     return build()
 
 
-def _id_format(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
+def _id_format(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    bad = BAD_IDS[variant]
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        bad = draw(st.sampled_from(BAD_IDS))
         batch = draw(_one_action_batch(markets, zones))
         path = draw(st.sampled_from([("actions", 0, "market_id"), ("trade_account_id",), ("session_id", "Address")]))
         return Case("O2-ID-FORMAT", batch, (Edit(path, bad),))
@@ -223,49 +253,39 @@ def _id_format(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy
     return build()
 
 
-def _unknown_action(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    @st.composite
-    def build(draw: st.DrawFn) -> Case:
-        batch, (g, a) = draw(_with_create(markets, zones))
-        name = draw(st.sampled_from(UNKNOWN_ACTIONS))
-        return Case("O2-UNKNOWN-ACTION", batch, (Edit(("actions", g, "actions", a, "CreateOrder"), rename=name),))
-
-    return build()
+def _unknown_action(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    return _with_create(markets, zones).map(
+        lambda found: Case(
+            "O2-UNKNOWN-ACTION", found[0], (Edit(_order_path(*found[1])[:-1] + ("CreateOrder",), rename=UNKNOWN_ACTIONS[variant]),)
+        )
+    )
 
 
-def _unknown_order_type(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    @st.composite
-    def build(draw: st.DrawFn) -> Case:
-        batch, (g, a) = draw(_with_create(markets, zones))
-        bad = draw(st.sampled_from(UNKNOWN_ORDER_TYPES))
-        return Case("O2-UNKNOWN-ORDER-TYPE", batch, (Edit(("actions", g, "actions", a, "CreateOrder", "order_type"), bad),))
-
-    return build()
+def _unknown_order_type(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    bad = UNKNOWN_ORDER_TYPES[variant]
+    return _with_create(markets, zones).map(
+        lambda found: Case("O2-UNKNOWN-ORDER-TYPE", found[0], (Edit(_order_path(*found[1], "order_type"), bad),))
+    )
 
 
-def _missing_field(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    top = ["actions", "signature", "nonce", "trade_account_id", "session_id"]
-    order = ["side", "price", "quantity", "order_type"]
-
-    @st.composite
-    def build(draw: st.DrawFn) -> Case:
-        batch, (g, a) = draw(_with_create(markets, zones))
-        where = draw(st.sampled_from(top + order + ["market_id"]))
-        if where in order:
-            path: tuple[str | int, ...] = ("actions", g, "actions", a, "CreateOrder", where)
-        elif where == "market_id":
+def _missing_field(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    def case(found: tuple[Batch, tuple[int, int]]) -> Case:
+        batch, (g, a) = found
+        if variant in MISSING_ORDER:
+            path: tuple[str | int, ...] = _order_path(g, a, variant)
+        elif variant == "market_id":
             path = ("actions", g, "market_id")
         else:
-            path = (where,)
+            path = (variant,)
         return Case("O2-MISSING-FIELD", batch, (Edit(path, DELETE),))
 
-    return build()
+    return _with_create(markets, zones).map(case)
 
 
-def _too_many_actions(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
+def _too_many_actions(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        n_groups = draw(st.integers(1, min(len(markets), 5)))
+        n_groups = 1 if variant == "one-group" else draw(st.integers(min(2, len(markets)), min(len(markets), 5)))
         total = draw(st.integers(6, 10))
         sizes = [1] * n_groups
         for _ in range(total - n_groups):
@@ -276,7 +296,7 @@ def _too_many_actions(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchS
     return build()
 
 
-def _too_many_markets(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
+def _too_many_markets(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
     """6–8 groups holding at most 5 actions in all (so only the group limit is broken)."""
 
     @st.composite
@@ -286,65 +306,74 @@ def _too_many_markets(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchS
         groups = []
         for g in range(n_groups):
             m = g % len(markets)
-            k = 1 if g < total else 0
-            groups.append((m, draw(_actions(markets[m], zones, k))))
+            groups.append((m, draw(_actions(markets[m], zones, 1 if g < total else 0))))
         return Case("O2-BATCH-MAX-MARKETS", Batch(tuple(groups)), note="groups beyond the actions are empty")
 
     return build()
 
 
-def _no_actions(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    return st.sampled_from([Batch(()), Batch(((0, ()),))]).map(lambda b: Case("O2-BATCH-NONEMPTY", b))
+def _no_actions(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    return st.just(Case("O2-BATCH-NONEMPTY", EMPTY_BATCHES[variant]))
 
 
-def _parse_error(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    raws = st.sampled_from([b"{", b"not json", b'{"actions": [', b"\xff\xfe", b"{'nonce': '1'}", b'{"actions":[]]}'])
-    return raws.map(lambda raw: Case("O2-PARSE-ERROR", Batch(()), raw=raw))
+def _parse_error(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
+    return st.just(Case("O2-PARSE-ERROR", Batch(()), raw=BAD_RAW[variant]))
 
 
-def _tampered(markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
+def _tampered(markets: Sequence[MarketSpec], zones: Zones, variant: str) -> st.SearchStrategy[Case]:
     """A correctly formed batch with one signed field changed after signing."""
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Case:
-        batch, (g, a) = draw(_with_create(markets, zones))
+    def edit_for(found: tuple[Batch, tuple[int, int]]) -> Case:
+        batch, (g, a) = found
         order = batch.groups[g][1][a]
         assert isinstance(order, Create)
         spec = markets[batch.groups[g][0] % len(markets)]
-        base = ("actions", g, "actions", a, "CreateOrder")
-        choices: list[Edit] = [
-            Edit((*base, "price"), str(order.price + math.lcm(spec.tick, spec.base_unit))),
-            Edit((*base, "quantity"), str(order.quantity + spec.quantity_step(order.price))),
-            Edit((*base, "side"), "Sell" if order.side == "Buy" else "Buy"),
-            Edit((*base, "order_type"), "PostOnly" if order.order_type == "Spot" else "Spot"),
-            Edit(("session_id", "Address"), "0x" + "5e" * 32),
-        ]
-        if len(markets) > 1 and len(batch.groups) == 1:
-            other = markets[(batch.groups[g][0] + 1) % len(markets)]
-            choices.append(Edit(("actions", g, "market_id"), other.market_id))
-        return Case("O2-SIG-TAMPERED", batch, (draw(st.sampled_from(choices)),))
+        other = markets[(batch.groups[g][0] + 1) % len(markets)]
+        edit = {
+            "price": lambda: Edit(_order_path(g, a, "price"), str(order.price + math.lcm(spec.tick, spec.base_unit))),
+            "quantity": lambda: Edit(_order_path(g, a, "quantity"), str(order.quantity + spec.quantity_step(order.price))),
+            "side": lambda: Edit(_order_path(g, a, "side"), "Sell" if order.side == "Buy" else "Buy"),
+            "order_type": lambda: Edit(_order_path(g, a, "order_type"), "PostOnly" if order.order_type == "Spot" else "Spot"),
+            "session_id": lambda: Edit(("session_id", "Address"), "0x" + "5e" * 32),
+            "market_id": lambda: Edit(("actions", g, "market_id"), other.market_id),
+        }[variant]()
+        return Case("O2-SIG-TAMPERED", batch, (edit,))
 
-    return build()
+    batches = _with_create(markets, zones)
+    if variant == "market_id":  # moving the group to another market must not merge two groups
+        batches = batches.filter(lambda found: len(found[0].groups) == 1)
+    return batches.map(edit_for)
 
 
-INVALID: dict[str, Callable[[Sequence[MarketSpec], Zones], st.SearchStrategy[Case]]] = {
-    "O2-BATCH-NONEMPTY": _no_actions,
-    "O2-BATCH-MAX-ACTIONS": _too_many_actions,
-    "O2-BATCH-MAX-MARKETS": _too_many_markets,
-    "O2-PARSE-ERROR": _parse_error,
-    "O2-UNKNOWN-ACTION": _unknown_action,
-    "O2-UNKNOWN-ORDER-TYPE": _unknown_order_type,
-    "O2-NUMBER-FORMAT": _number_format,
-    "O2-ID-FORMAT": _id_format,
-    "O2-MISSING-FIELD": _missing_field,
-    "O2-SIG-TAMPERED": _tampered,
+INVALID: dict[str, tuple[Maker, tuple[str, ...]]] = {
+    "O2-BATCH-NONEMPTY": (_no_actions, tuple(EMPTY_BATCHES)),
+    "O2-BATCH-MAX-ACTIONS": (_too_many_actions, ("one-group", "several-groups")),
+    "O2-BATCH-MAX-MARKETS": (_too_many_markets, ("six-or-more",)),
+    "O2-PARSE-ERROR": (_parse_error, tuple(BAD_RAW)),
+    "O2-UNKNOWN-ACTION": (_unknown_action, tuple(UNKNOWN_ACTIONS)),
+    "O2-UNKNOWN-ORDER-TYPE": (_unknown_order_type, tuple(UNKNOWN_ORDER_TYPES)),
+    "O2-NUMBER-FORMAT": (_number_format, tuple(BAD_NUMBERS)),
+    "O2-ID-FORMAT": (_id_format, tuple(BAD_IDS)),
+    "O2-MISSING-FIELD": (_missing_field, tuple(MISSING)),
+    "O2-SIG-TAMPERED": (_tampered, TAMPERED_FIELDS),
 }
 
 
-def invalid_cases(rule_id: str, markets: Sequence[MarketSpec], zones: Zones) -> st.SearchStrategy[Case]:
-    """Requests that break exactly ``rule_id`` and nothing else."""
+def variants(rule_id: str) -> tuple[str, ...]:
+    """The named kinds of breakage ``invalid_cases`` knows for a rule."""
+    return INVALID[rule_id][1]
+
+
+def invalid_cases(
+    rule_id: str, markets: Sequence[MarketSpec], zones: Zones, variant: str | None = None
+) -> st.SearchStrategy[Case]:
+    """Requests that break exactly ``rule_id`` and nothing else (one variant, or any)."""
     try:
-        make = INVALID[rule_id]
+        make, names = INVALID[rule_id]
     except KeyError:
         raise ValueError(f"no invalid-case strategy for {rule_id!r}; known: {', '.join(INVALID)}") from None
-    return make(markets, zones)
+    if variant is not None:
+        if variant not in names:
+            raise ValueError(f"unknown variant {variant!r} of {rule_id}; known: {', '.join(names)}")
+        return make(markets, zones, variant)
+    return st.sampled_from(names).flatmap(lambda name: make(markets, zones, name))
