@@ -11,6 +11,14 @@ from tradeproof.signing.keys import Key
 from tradeproof.target import o2_snapshot
 
 
+def _only(snapshot, trader):
+    """The part of a snapshot that belongs to one account."""
+    mine = trader.trade_account_id
+    return type(snapshot)(
+        {k: v for k, v in snapshot.balances.items() if k[0] == mine}, {k: v for k, v in snapshot.orders.items() if k[0] == mine}
+    )
+
+
 @pytest.mark.rule("O2-CANCEL-OTHERS")
 def test_cancel_of_another_accounts_order_is_refused(o2, new_trader, o2_markets, o2_zones):
     owner, intruder = new_trader("owner"), new_trader("intruder")
@@ -37,6 +45,7 @@ def test_register_referer(rule_id, field, new_trader, o2_markets):
 
 
 @pytest.mark.rule("O2-UNSPECIFIED-SAFE")
+@pytest.mark.rule("O2-CONSERVATION")
 @pytest.mark.parametrize("case", ["cancel-unknown", "cancel-filled", "self-trade"])
 def test_open_cases_keep_the_invariants(case, o2, new_trader, o2_markets, o2_zones):
     trader, bystander = new_trader("open-case"), new_trader("bystander")
@@ -52,9 +61,13 @@ def test_open_cases_keep_the_invariants(case, o2, new_trader, o2_markets, o2_zon
         else:
             s.rest(trader, "Sell", 1, s.q)
             action = msg.create_order("Buy", s.price(1), 2 * s.q, "Market")
-        before = o2_snapshot(o2, [bystander])
+        before = o2_snapshot(o2, [trader, bystander])
         fault_if_faulty(trader.submit(msg.group(s.spec.market_id, action)))
-        require_o2_unchanged(s.rule_id, before, o2_snapshot(o2, [bystander]), detail=f"{case}: a bystander's state")
+        after = o2_snapshot(o2, [trader, bystander])
+        require_o2_unchanged(s.rule_id, _only(before, bystander), _only(after, bystander), detail=f"{case}: a bystander's state")
+        for asset in (s.spec.base_asset, s.spec.quote_asset):  # whatever the target chose, no money appears
+            require("O2-CONSERVATION", after.total(asset) <= before.total(asset),
+                    f"total of {asset[:10]}… not above {before.total(asset)}", f"{after.total(asset)}", detail=case)
         if case == "self-trade":
             leftover = [o for o in o2.open_orders(s.spec.market_id, trader.trade_account_id) if o.get("side") == "Buy"]
             require(s.rule_id, not leftover, "no resting Market remainder", f"{leftover}")

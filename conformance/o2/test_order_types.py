@@ -40,10 +40,11 @@ def test_spot_fills_then_rests(o2, two, quiet_market, o2_zones):
     s = Scene(quiet_market, o2_zones, "O2-SPOT-RESTS")
     with cleaned(s.spec, maker, taker):
         s.rest(maker, "Sell", 0, s.q)
-        expect_accepted(s.rule_id, place(taker, s.spec, "Buy", s.p, 2 * s.q))
+        expect_accepted(s.rule_id, place(taker, s.spec, "Buy", s.price(2), 2 * s.q))
         resting = list(s.open_by_id(taker).values())
-        require(s.rule_id, len(resting) == 1 and remaining(resting[0]) == s.q,
-                f"one resting buy of {s.q} at {s.p}", f"{[(o.get('price'), remaining(o)) for o in resting]}")
+        require(s.rule_id, len(resting) == 1 and remaining(resting[0]) == s.q and str(resting[0].get("price")) == str(s.price(2)),
+                f"one resting buy of {s.q} at its own price {s.price(2)}",
+                f"{[(o.get('price'), remaining(o)) for o in resting]}")
         require(s.rule_id, not s.open_by_id(maker), "the maker's ask filled", "it is still open")
 
 

@@ -567,6 +567,18 @@ class SelfTradePostsTheOrder(OrderBook):
         self._ledger.credit(order.owner, asset, forwarded - order.locked)
 
 
+class CancelRefundsFilled(OrderBook):
+    """Refunds the original lock when a filled order is cancelled (money appears)."""
+
+    def cancel(self, order_id: bytes, caller: bytes) -> bool:
+        order = self.get(order_id)
+        if order is not None and not order.open and order.owner == caller and not order.cancelled:
+            asset = self.market.quote.asset_id if order.is_buy else self.market.base.asset_id
+            self._ledger.credit(order.owner, asset, order.quantity if not order.is_buy else order.price * order.quantity // 10**self.market.base.decimals)
+            return True
+        return super().cancel(order_id, caller)
+
+
 class CancelsAnyOrder(OrderBook):
     def cancel(self, order_id: bytes, caller: bytes) -> bool:
         order = self.get(order_id)
@@ -777,4 +789,7 @@ BROKEN: list[Broken] = [
        _off_by_one_rate_limit),
     _b("O2-CONSERVATION", "fee-rounds-up", "Fees are rounded up instead of down.",
        _app(book=FeesRoundUp)),
+    _b("O2-CONSERVATION", "cancel-refunds-filled",
+       "Cancelling an already filled order refunds its original lock a second time.",
+       _app(book=CancelRefundsFilled)),
 ]

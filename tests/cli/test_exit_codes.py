@@ -90,3 +90,39 @@ def test_a_target_answering_500_is_a_target_fault(tmp_path):
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "target-fault" in proc.stdout
     assert_plain(proc)
+
+
+def test_serve_runs_the_reference_until_stopped():
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradeproof", "serve", "--port", str(port), "--no-rate-limit", "--protocols", "o2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                info = httpx.get(f"http://127.0.0.1:{port}/_harness", timeout=1).json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.2)
+        assert info == {"protocols": ["o2"], "rate_limit": False}
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/markets", timeout=2).json()["markets"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+def test_serve_refuses_an_unknown_protocol():
+    proc = tradeproof("serve", "--protocols", "o2,fix")
+    assert proc.returncode == 2 and "fix" in proc.stderr
+    assert_plain(proc)
