@@ -15,7 +15,7 @@ LAYERS = [
     {"pytest_plugin"},
     {"reporting", "replay"},
     {"runner"},
-    {"scenarios"},
+    {"scenarios", "stateful", "fuzzing"},
     {"checks", "strategies", "target"},
     {"reference"},
     {"messages"},
@@ -23,7 +23,7 @@ LAYERS = [
     {"rules", "codes", "errors", "_json", "_resources", "__init__"},
 ]
 REFERENCE_MAY_USE = {"reference", "signing", "messages", "schemas", "codes", "errors", "_json", "_resources"}
-PUBLIC_FOR_SUITES = {"target", "checks", "strategies", "scenarios", "messages", "signing", "schemas", "rules", "codes", "errors"}
+PUBLIC_FOR_SUITES = {"target", "checks", "strategies", "scenarios", "stateful", "fuzzing", "messages", "signing", "schemas", "rules", "codes", "errors"}
 
 
 def layer_of(top: str) -> int:

@@ -32,10 +32,13 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
     ("--rule", "rule", "only these rule ids (comma-separated)"),
     ("--tradeproof-replay", "replay", "run the test of this replay file with its stored values"),
+    ("--duration", "duration", "fuzz campaigns: total time, e.g. 90s, 10m, 1h (shared by the fuzz tests)"),
+    ("--max-examples", "max_examples", "fuzz campaigns: examples per fuzz test instead of a duration"),
 )
 
 _CONTEXT_KEY = pytest.StashKey["RunContext"]()
 _EXAMPLES_KEY = pytest.StashKey[Any]()
+_CAMPAIGN_KEY = pytest.StashKey[Any]()
 _RECORDER = "tradeproof-recorder"
 
 
@@ -59,6 +62,8 @@ def flags_from(config: pytest.Config) -> dict[str, Any]:
             flags[number] = int(flags[number])
     if flags["request_timeout"] is not None:
         flags["request_timeout"] = float(flags["request_timeout"])
+    if flags["max_examples"] is not None:
+        flags["max_examples"] = int(flags["max_examples"])
     return flags
 
 
@@ -227,6 +232,29 @@ def examples(request: pytest.FixtureRequest) -> Any:
     runner = Examples(draws)
     request.node.stash[_EXAMPLES_KEY] = runner
     return runner
+
+
+def run_campaign(config: pytest.Config) -> Any:
+    """The run's fuzz campaign (budget and counters), created on first use."""
+    campaign = config.stash.get(_CAMPAIGN_KEY, None)
+    if campaign is None:
+        from .runner.campaign import Campaign
+
+        settings = run_context(config).settings
+        campaign = Campaign(settings.duration, settings.max_examples, settings.profile)
+        config.stash[_CAMPAIGN_KEY] = campaign
+    return campaign
+
+
+@pytest.fixture
+def campaign(request: pytest.FixtureRequest) -> Any:
+    """This fuzz test's share of the campaign: ``campaign.hypothesis_settings()``,
+    ``campaign.tick()`` per example, ``with campaign.running(): ...``."""
+    shared = run_campaign(request.config)
+    items = request.session.items
+    position = items.index(request.node) if request.node in items else 0
+    shared.begin_test(sum(1 for item in items[position:] if "campaign" in getattr(item, "fixturenames", ())))
+    return shared
 
 
 @pytest.fixture(scope="session")

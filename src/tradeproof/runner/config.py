@@ -57,6 +57,8 @@ class Settings:
     rate_limit: bool | None = None
     derive_domain: derive_sig.Domain = derive_sig.V2_TESTNET
     rules: tuple[str, ...] = ()
+    duration: float | None = None  # fuzz campaign budget, seconds
+    max_examples: int | None = None  # fuzz campaign budget, examples per test
     o2_owners: tuple[O2Owner, ...] = field(default=())
     derive_wallets: tuple[DeriveWallet, ...] = field(default=())
 
@@ -158,8 +160,21 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
     unknown = sorted(set(only) - rules.ids())
     if unknown:
         raise ConfigError(f"unknown rule id(s) in --rule: {', '.join(unknown)} (see `tradeproof rules`)")
+    duration = pick("duration")
+    if duration is not None:
+        from .campaign import parse_duration
+
+        try:
+            duration = parse_duration(duration)
+        except ValueError:
+            raise ConfigError(f"--duration must look like 90s, 10m or 1h, not {duration!r}") from None
+    max_examples = pick("max_examples")
+    if max_examples is not None and int(max_examples) < 1:
+        raise ConfigError("--max-examples must be at least 1")
     return Settings(
         rules=tuple(only),
+        duration=duration,
+        max_examples=int(max_examples) if max_examples is not None else None,
         o2_target=o2_target,
         derive_target=derive_target,
         protocols=protocols,

@@ -63,12 +63,34 @@ class Examples:
 
         check(draw)
 
+    @property
+    def replaying(self) -> bool:
+        return self.replay_draws is not None
+
+    def stored(self, label: str) -> Any:
+        """A value a replay file holds under ``label`` (raw JSON form, for steps)."""
+        if self.replay_draws is None or label not in self.replay_draws:
+            raise ReplayMismatch(f"the replay file has no {label!r}")
+        return self.replay_draws[label]
+
+    def keep(self, label: str, value: Any) -> None:
+        """Keep a value that was not drawn (e.g. a state machine's steps) for the replay file.
+        Stored as given: it must already be JSON-ready."""
+        self.last = {**self.last, label: _Raw(value)}
+
     def dumped(self) -> dict[str, Any] | None:
         """The last example's draws, JSON-ready (None if the test drew nothing or a value
         cannot be stored)."""
         if not self.last:
             return None
         try:
-            return {label: serial.dump(value) for label, value in self.last.items()}
+            return {label: v.value if isinstance(v, _Raw) else serial.dump(v) for label, v in self.last.items()}
         except TypeError:
             return None
+
+
+class _Raw:
+    """A JSON-ready value kept as is."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value

@@ -1,0 +1,1 @@
+"""tradeproof fuzz suite."""

@@ -1,0 +1,1 @@
+"""Fuzzing glue: Schemathesis hooks that sign what it generates, and tradeproof checks for it."""

@@ -1,0 +1,111 @@
+"""A fuzz campaign's budget and counters: how long, how many examples, what was seen.
+
+``tradeproof fuzz --duration 10m`` shares the time among the fuzz tests (each gets an
+equal slice of what is left when it starts); ``--max-examples N`` bounds each test by
+count instead. Fuzz tests call ``tick()`` once per example or state-machine step; when
+the slice is spent it raises ``CampaignOver`` — a ``BaseException``, so Hypothesis
+stops at once instead of treating it as a failure to shrink — and the test ends
+normally. The counters feed the live progress display.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, settings
+
+from .profiles import EXAMPLES
+
+UNBOUNDED = 10**9
+
+
+class CampaignOver(BaseException):
+    """The campaign's time for this test is spent (not an error)."""
+
+
+@dataclass
+class Campaign:
+    """Shared by all fuzz tests of a run."""
+
+    duration: float | None = None  # seconds for the whole campaign
+    max_examples: int | None = None
+    profile: str = "full"
+    started: float = field(default_factory=time.monotonic)
+    examples: int = 0
+    failures: int = 0
+    rules_seen: set[str] = field(default_factory=set)
+    test_deadline: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def deadline(self) -> float | None:
+        return None if self.duration is None else self.started + self.duration
+
+    def begin_test(self, tests_left: int) -> None:
+        """Give the next test an equal share of the time that is left."""
+        if self.deadline is None:
+            self.test_deadline = None
+            return
+        left = max(0.0, self.deadline - time.monotonic())
+        self.test_deadline = time.monotonic() + left / max(1, tests_left)
+
+    def tick(self, n: int = 1, rules: tuple[str, ...] = ()) -> None:
+        """Count ``n`` examples (or steps); stop the test when its time is up."""
+        with self._lock:
+            self.examples += n
+            self.rules_seen.update(rules)
+        if self.test_deadline is not None and time.monotonic() > self.test_deadline:
+            raise CampaignOver()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Wrap a fuzz test's work: the end of its time slice ends it quietly."""
+        try:
+            yield
+        except CampaignOver:
+            pass
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self.failures += 1
+
+    def hypothesis_settings(self, stateful_steps: int = 30) -> settings:
+        """Settings for a fuzz test: bounded by time (huge example count) or by count."""
+        if self.max_examples is not None:
+            examples = self.max_examples
+        elif self.duration is not None:
+            examples = UNBOUNDED
+        else:
+            examples = EXAMPLES.get(self.profile, EXAMPLES["full"])
+        return settings(
+            max_examples=examples,
+            stateful_step_count=stateful_steps,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+            print_blob=False,
+        )
+
+    @property
+    def rate(self) -> float:
+        """Examples (or steps) per second so far."""
+        elapsed = time.monotonic() - self.started
+        return self.examples / elapsed if elapsed > 0 else 0.0
+
+
+def parse_duration(text: str | float | int) -> float:
+    """``90``, ``90s``, ``10m``, ``1h`` → seconds; raises ValueError otherwise."""
+    if isinstance(text, (int, float)):
+        seconds = float(text)
+    else:
+        raw = text.strip().lower()
+        scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], None)
+        number = raw[:-1] if scale else raw
+        seconds = float(number) * (scale or 1)
+    if not seconds > 0:
+        raise ValueError(f"a duration must be positive, not {text!r}")
+    return seconds
