@@ -32,6 +32,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
     ("--rule", "rule", "only these rule ids (comma-separated)"),
     ("--tradeproof-replay", "replay", "run the test of this replay file with its stored values"),
+    ("--baseline", "baseline", "known failures (a file from `tradeproof baseline write`): reported, not failing"),
     ("--duration", "duration", "fuzz campaigns: total time, e.g. 90s, 10m, 1h (shared by the fuzz tests)"),
     ("--max-examples", "max_examples", "fuzz campaigns: examples per fuzz test instead of a duration"),
 )
@@ -292,11 +293,27 @@ class Recorder:
         result = result_of(item.nodeid, ids, report, call)
         if result is None:
             return
+        if result.evidence:
+            result = self._annotated(result)
         if result.violated:
             result = self._with_replay(item, result)
+            campaign = self.config.stash.get(_CAMPAIGN_KEY, None)
+            if campaign is not None:
+                campaign.record_failure()
         self.results.append(result)
         for listener in self.listeners:
             listener(result)
+
+    def _annotated(self, result: TestResult) -> TestResult:
+        """Evidence with each signature's recovered signer and signed fields."""
+        import dataclasses
+
+        from .runner.evidence import annotate
+
+        context = self.config.stash.get(_CONTEXT_KEY, None)
+        if context is None:
+            return result
+        return dataclasses.replace(result, evidence=tuple(annotate(e, context) for e in result.evidence))
 
     def _with_replay(self, item: pytest.Item, result: TestResult) -> TestResult:
         """Write the failure's replay file (when reports are written) and name it."""
@@ -344,8 +361,15 @@ class Recorder:
                 finished=time.time(),
                 tool_version=__version__,
                 schema_version=__version__,
+                timeline=tuple(campaign.timeline) if (campaign := self.config.stash.get(_CAMPAIGN_KEY, None)) else (),
+                baseline=settings.baseline,
             )
-            self._summary = (run, aggregate(self.results, catalogue(settings.protocols, settings.rules)))
+            results = aggregate(self.results, catalogue(settings.protocols, settings.rules))
+            if settings.baseline:
+                from .runner.baseline import apply, read_baseline
+
+                results = apply(results, read_baseline(settings.baseline))
+            self._summary = (run, results)
         return self._summary
 
     @pytest.hookimpl(trylast=True)

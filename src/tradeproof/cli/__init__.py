@@ -41,7 +41,7 @@ def app() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from . import replay_cmd, rules_cmd, run_cmd, serve_cmd  # noqa: F401  (register commands)
+    from . import baseline_cmd, explain_cmd, fuzz_cmd, replay_cmd, rules_cmd, run_cmd, serve_cmd  # noqa: F401
 
     try:
         app(standalone_mode=True)

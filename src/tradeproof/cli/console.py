@@ -122,3 +122,23 @@ class ConsoleReporter:
         )
         for path in self.recorder.report_paths:
             self.console.print(f"report: {path}", markup=False)
+
+    def print_annotations(self, results: Sequence[RuleResult]) -> None:
+        """GitHub Actions workflow commands: an error per failed rule, a warning per skip."""
+        for result in results:
+            if result.status in (Status.FAILED, Status.FAULT, Status.ERROR):
+                level = "error" if result.rule.severity is Severity.MUST else "warning"
+            elif result.status is Status.SKIPPED and result.rule.severity is Severity.MUST:
+                level = "warning"
+            else:
+                continue
+            problem = result.first_problem
+            text = f"{result.status.value}: {result.reason}"
+            if problem is not None and problem.replay:
+                text += f" (replay: tradeproof replay {problem.replay})"
+            self.console.print(f"::{level} title={result.rule.id}::{_escape_command(text)}", markup=False, soft_wrap=True)
+
+
+def _escape_command(text: str) -> str:
+    """GitHub's escaping for workflow command data."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -33,6 +33,9 @@ def target_options(func: Any) -> Any:
         click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for keys and examples [random]."),
         click.option("--request-timeout", type=click.FloatRange(min=0.1, max=600), help="Seconds per request [10]."),
         click.option("--rule", help="Only these rule ids, comma-separated (see `tradeproof rules`)."),
+        click.option("--baseline", type=click.Path(dir_okay=False), help="Known failures: reported, not failing the run."),
+        click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
+                     show_default=True, help="github: also print GitHub Actions annotations."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -70,7 +73,7 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     mirrored = {
         "target": "--target", "o2_target": "--o2-target", "derive_target": "--derive-target",
         "protocol": "--protocol", "config": "--tradeproof-config", "report_dir": "--report-dir",
-        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule",
+        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule", "baseline": "--baseline",
     }
     for key, flag in mirrored.items():
         if flags.get(key) is not None:
@@ -97,6 +100,7 @@ def run_command(**flags: Any) -> None:
     from ..runner.profiles import SUITES
     from ..runner.results import exit_code
 
+    output_format = flags.pop("output_format")
     given = {k: v for k, v in flags.items() if v is not None}
     if given.get("target") and (given.get("o2_target") or given.get("derive_target")):
         raise UsageError("give either --target or --o2-target/--derive-target, not both")
@@ -119,4 +123,6 @@ def run_command(**flags: Any) -> None:
         sys.exit(EXIT_USAGE)
     run, results = reporter.summary
     reporter.print_summary(results, run)
+    if output_format == "github":
+        reporter.print_annotations(results)
     sys.exit(exit_code(results))

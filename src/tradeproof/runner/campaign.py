@@ -39,6 +39,7 @@ class Campaign:
     failures: int = 0
     rules_seen: set[str] = field(default_factory=set)
     test_deadline: float | None = None
+    timeline: list[dict[str, float]] = field(default_factory=list)  # one sample a second, for reports
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -58,6 +59,7 @@ class Campaign:
         with self._lock:
             self.examples += n
             self.rules_seen.update(rules)
+            self._sample()
         if self.test_deadline is not None and time.monotonic() > self.test_deadline:
             raise CampaignOver()
 
@@ -72,6 +74,17 @@ class Campaign:
     def record_failure(self) -> None:
         with self._lock:
             self.failures += 1
+            self._sample(force=True)
+
+    def _sample(self, force: bool = False) -> None:
+        elapsed = time.monotonic() - self.started
+        if force or not self.timeline or elapsed - self.timeline[-1]["t"] >= 1.0:
+            last = self.timeline[-1] if self.timeline else {"t": 0.0, "examples": 0}
+            span = elapsed - last["t"]
+            rate = (self.examples - last["examples"]) / span if span > 0 else 0.0
+            self.timeline.append(
+                {"t": round(elapsed, 3), "examples": self.examples, "examples_per_s": round(rate, 2), "failures": self.failures}
+            )
 
     def hypothesis_settings(self, stateful_steps: int = 30) -> settings:
         """Settings for a fuzz test: bounded by time (huge example count) or by count."""

@@ -57,6 +57,7 @@ class Settings:
     rate_limit: bool | None = None
     derive_domain: derive_sig.Domain = derive_sig.V2_TESTNET
     rules: tuple[str, ...] = ()
+    baseline: str | None = None  # known-failures file
     duration: float | None = None  # fuzz campaign budget, seconds
     max_examples: int | None = None  # fuzz campaign budget, examples per test
     o2_owners: tuple[O2Owner, ...] = field(default=())
@@ -171,8 +172,14 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
     max_examples = pick("max_examples")
     if max_examples is not None and int(max_examples) < 1:
         raise ConfigError("--max-examples must be at least 1")
+    baseline = pick("baseline")
+    if baseline is not None:
+        from .baseline import read_baseline
+
+        read_baseline(baseline)  # a bad file is a config error now, not at the end of the run
     return Settings(
         rules=tuple(only),
+        baseline=str(baseline) if baseline is not None else None,
         duration=duration,
         max_examples=int(max_examples) if max_examples is not None else None,
         o2_target=o2_target,

@@ -153,6 +153,8 @@ class RunInfo:
     finished: float
     tool_version: str = ""
     schema_version: str = ""
+    baseline: str | None = None
+    timeline: tuple[dict[str, float], ...] = ()
 
     @property
     def duration(self) -> float:
@@ -169,6 +171,8 @@ class RunInfo:
             "duration_s": round(self.duration, 3),
             "tool_version": self.tool_version,
             "schema_version": self.schema_version,
+            "baseline": self.baseline,
+            "timeline": list(self.timeline),
         }
 
 

@@ -68,18 +68,19 @@ class HttpClient:
         try:
             response = self._client.request(method, path, content=body_bytes, params=params, headers=headers)
         except httpx.TimeoutException:
-            return self._fault(method, url, shown_body, started, "timeout: no answer in time")
+            return self._fault(method, url, shown_body, headers, started, "timeout: no answer in time")
         except httpx.ConnectError as exc:
-            return self._fault(method, url, shown_body, started, f"unreachable: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"unreachable: {exc}")
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return self._fault(method, url, shown_body, started, f"connection reset: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"connection reset: {exc}")
         except httpx.HTTPError as exc:
-            return self._fault(method, url, shown_body, started, f"transport error: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"transport error: {exc}")
         elapsed = time.perf_counter() - started
         text = response.text
         is_json, parsed = parse_body(text)
         exchange = Exchange(
-            method, url, shown_body, response.status_code, parsed if is_json else None, "" if is_json else text[:500], elapsed
+            method, url, shown_body, dict(headers or {}), response.status_code, parsed if is_json else None,
+            "" if is_json else text[:500], elapsed,
         )
         self.recent.append(exchange)
         if not is_json:
@@ -87,7 +88,9 @@ class HttpClient:
         kind, code, message = classify(response.status_code, parsed)
         return Outcome(kind, code, message, exchange)
 
-    def _fault(self, method: str, url: str, body: Any, started: float, error: str) -> Outcome:
-        exchange = Exchange(method, url, body, None, None, "", time.perf_counter() - started, error)
+    def _fault(
+        self, method: str, url: str, body: Any, headers: Mapping[str, str] | None, started: float, error: str
+    ) -> Outcome:
+        exchange = Exchange(method, url, body, dict(headers or {}), None, None, "", time.perf_counter() - started, error)
         self.recent.append(exchange)
         return Outcome(Kind.FAULT, None, error, exchange)

@@ -29,6 +29,7 @@ class Exchange:
     method: str
     url: str
     request_body: Any = None
+    request_headers: dict[str, str] = field(default_factory=dict)
     status: int | None = None
     response_body: Any = None
     response_text: str = ""
@@ -45,6 +46,7 @@ class Exchange:
             "method": self.method,
             "url": self.url,
             "request": self.request_body,
+            "headers": self.request_headers,
             "status": self.status,
             "response": self.response_body if self.response_body is not None else self.response_text,
             "elapsed_ms": round(self.elapsed * 1000, 2),
