@@ -230,7 +230,7 @@ def examples(request: pytest.FixtureRequest) -> Any:
         from .replay import read_replay
 
         draws = read_replay(replay_path).draws or {}
-    runner = Examples(draws)
+    runner = Examples(draws, key=request.node.nodeid)
     request.node.stash[_EXAMPLES_KEY] = runner
     return runner
 

@@ -28,8 +28,9 @@ class ReplayMismatch(Exception):
 class Examples:
     """Runs a check over generated values, remembering the last example's draws."""
 
-    def __init__(self, replay_draws: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, replay_draws: Mapping[str, Any] | None = None, key: str = "") -> None:
         self.replay_draws = replay_draws
+        self.key = key  # the test's node id: its own entries in the example database
         self.last: dict[str, Any] = {}
 
     def __call__(self, check: Callable[[Draw], None]) -> None:
@@ -50,6 +51,11 @@ class Examples:
 
             check(draw)
 
+        if self.key:
+            # every check is run by this same inner function, so without a key of its own
+            # each test would read the others' saved examples (Hypothesis' pytest plugin
+            # keys parametrised tests the same way)
+            run.hypothesis.inner_test._hypothesis_internal_add_digest = self.key.encode()  # type: ignore[attr-defined]
         run()
 
     def _replay(self, check: Callable[[Draw], None]) -> None:
