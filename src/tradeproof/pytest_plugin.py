@@ -31,6 +31,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--seed", "seed", "seed for keys and examples (default: random, printed in the report)"),
     ("--request-timeout", "request_timeout", "seconds to wait for each response (default 10)"),
     ("--rule", "rule", "only these rule ids (comma-separated)"),
+    ("--deadline", "deadline", "seconds for the whole run; past it nothing is sent and every check is a target fault"),
     ("--tradeproof-replay", "replay", "run the test of this replay file with its stored values"),
     ("--baseline", "baseline", "known failures (a file from `tradeproof baseline write`): reported, not failing"),
     ("--duration", "duration", "fuzz campaigns: total time, e.g. 90s, 10m, 1h (shared by the fuzz tests)"),
@@ -63,6 +64,8 @@ def flags_from(config: pytest.Config) -> dict[str, Any]:
             flags[number] = int(flags[number])
     if flags["request_timeout"] is not None:
         flags["request_timeout"] = float(flags["request_timeout"])
+    if flags["deadline"] is not None:
+        flags["deadline"] = float(flags["deadline"])
     if flags["max_examples"] is not None:
         flags["max_examples"] = int(flags["max_examples"])
     return flags

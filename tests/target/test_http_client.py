@@ -135,3 +135,30 @@ def test_recent_exchanges_are_kept_for_reports(client):
     for _ in range(3):
         send_o2(client, 200, json={"tx_id": "0x1"})
     assert len(client.recent) == 3 and client.request_count == 3
+
+
+def test_after_the_deadline_nothing_is_sent():
+    import time
+
+    client = HttpClient(BASE, timeout=5, deadline=time.monotonic() - 1)
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/v1/session/actions").respond(200, json={"tx_id": "0x1"})
+        outcome = client.send("POST", "/v1/session/actions", classify_o2, json_body={})
+    assert outcome.kind is Kind.FAULT and "deadline" in outcome.message
+    assert route.call_count == 0
+
+
+def test_a_target_that_stops_answering_is_taken_as_down(client):
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/v1/session/actions").mock(side_effect=httpx.ConnectError("refused"))
+        outcomes = [client.send("POST", "/v1/session/actions", classify_o2, json_body={}) for _ in range(8)]
+    assert all(o.kind is Kind.FAULT for o in outcomes)
+    assert route.call_count == 5 and "taken as down" in outcomes[-1].message
+
+
+def test_an_answer_resets_the_count_of_faults(client):
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/v1/session/actions")
+        route.side_effect = [httpx.ConnectError("x")] * 4 + [httpx.Response(500, json={})] + [httpx.ConnectError("x")] * 4
+        outcomes = [client.send("POST", "/v1/session/actions", classify_o2, json_body={}) for _ in range(9)]
+    assert route.call_count == 9 and all(o.kind is Kind.FAULT for o in outcomes)

@@ -32,6 +32,7 @@ def target_options(func: Any) -> Any:
         click.option("--report-dir", type=click.Path(file_okay=False), help="Where reports go [reports]."),
         click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for keys and examples [random]."),
         click.option("--request-timeout", type=click.FloatRange(min=0.1, max=600), help="Seconds per request [10]."),
+        click.option("--deadline", type=click.FloatRange(min=1), help="Seconds for the whole run; then every check still to do is a target fault."),
         click.option("--rule", help="Only these rule ids, comma-separated (see `tradeproof rules`)."),
         click.option("--baseline", type=click.Path(dir_okay=False), help="Known failures: reported, not failing the run."),
         click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
@@ -73,7 +74,7 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     mirrored = {
         "target": "--target", "o2_target": "--o2-target", "derive_target": "--derive-target",
         "protocol": "--protocol", "config": "--tradeproof-config", "report_dir": "--report-dir",
-        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule", "baseline": "--baseline",
+        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule", "baseline": "--baseline", "deadline": "--deadline",
     }
     for key, flag in mirrored.items():
         if flags.get(key) is not None:

@@ -7,6 +7,7 @@ plugin exposes its parts as fixtures.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class RunContext:
     _o2_accounts: O2Accounts | None = None
     _derive_accounts: DeriveAccounts | None = None
     _broken: TargetFault | None = None
+    _started: float = field(default_factory=time.monotonic)
 
     # ------------------------------------------------------------------ targets
 
@@ -62,7 +64,8 @@ class RunContext:
     def client(self, protocol: str) -> HttpClient:
         url = self.url(protocol)
         if url not in self._clients:
-            self._clients[url] = HttpClient(url, timeout=self.settings.request_timeout)
+            deadline = None if self.settings.deadline is None else self._started + self.settings.deadline
+            self._clients[url] = HttpClient(url, timeout=self.settings.request_timeout, deadline=deadline)
         return self._clients[url]
 
     def harness(self, protocol: str) -> HarnessInfo | None:

@@ -21,6 +21,7 @@ Classifier = Callable[[int, Any], tuple[Kind, "int | None", str]]
 
 DEFAULT_TIMEOUT = 10.0
 _KEEP = 64  # recent exchanges kept for failure reports
+GIVE_UP_AFTER = 5  # consecutive transport faults after which the target is taken as down
 
 
 class HttpClient:
@@ -32,8 +33,14 @@ class HttpClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """``deadline`` (a ``time.monotonic()`` value) ends the run's budget: past it, no
+        request is sent and every call is a fault, so a hanging target cannot hold a run."""
         self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
+        self.timeout = timeout
+        self._down_streak = 0
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
@@ -64,9 +71,17 @@ class HttpClient:
         shown_body = json_body if content is None else content.decode("utf-8", "replace")
         url = path if not params else f"{path}?{httpx.QueryParams(params)}"
         started = time.perf_counter()
+        refusal = self._refusal()
+        if refusal:
+            return self._fault(method, url, shown_body, headers, started, refusal, counted=False)
         self.request_count += 1
+        timeout = self.timeout
+        if self.deadline is not None:
+            timeout = max(0.05, min(timeout, self.deadline - time.monotonic()))
         try:
-            response = self._client.request(method, path, content=body_bytes, params=params, headers=headers)
+            response = self._client.request(
+                method, path, content=body_bytes, params=params, headers=headers, timeout=timeout
+            )
         except httpx.TimeoutException:
             return self._fault(method, url, shown_body, headers, started, "timeout: no answer in time")
         except httpx.ConnectError as exc:
@@ -76,6 +91,7 @@ class HttpClient:
         except httpx.HTTPError as exc:
             return self._fault(method, url, shown_body, headers, started, f"transport error: {exc}")
         elapsed = time.perf_counter() - started
+        self._down_streak = 0
         text = response.text
         is_json, parsed = parse_body(text)
         exchange = Exchange(
@@ -88,9 +104,26 @@ class HttpClient:
         kind, code, message = classify(response.status_code, parsed)
         return Outcome(kind, code, message, exchange)
 
+    def _refusal(self) -> str:
+        """Why no request should be sent now (empty: send it)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "the run's time budget (--deadline) is spent: not sent"
+        if self._down_streak >= GIVE_UP_AFTER:
+            return f"the target did not answer {GIVE_UP_AFTER} requests in a row: taken as down, not sent"
+        return ""
+
     def _fault(
-        self, method: str, url: str, body: Any, headers: Mapping[str, str] | None, started: float, error: str
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Mapping[str, str] | None,
+        started: float,
+        error: str,
+        counted: bool = True,
     ) -> Outcome:
+        if counted:
+            self._down_streak += 1
         exchange = Exchange(method, url, body, dict(headers or {}), None, None, "", time.perf_counter() - started, error)
         self.recent.append(exchange)
         return Outcome(Kind.FAULT, None, error, exchange)
