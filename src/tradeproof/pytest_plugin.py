@@ -140,6 +140,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the run's deadline has passed, every rule test still to run is a target fault
+    at once (it could not be checked in time), instead of each timing out in turn."""
+    context = item.config.stash.get(_CONTEXT_KEY, None)
+    if context is not None and rule_ids_of(item) and context.past_deadline():
+        from .errors import TargetFault
+
+        raise TargetFault("the run's time budget (--deadline) was spent before this check could run")
+
+
 # --------------------------------------------------------------------------- fixtures
 
 

@@ -130,6 +130,10 @@ class RunContext:
             return {"o2": "embedded reference", "derive": "embedded reference"}
         return {p: str(self.settings.o2_target if p == "o2" else self.settings.derive_target) for p in self.settings.protocols}
 
+    def past_deadline(self) -> bool:
+        """Is the run's time budget (``--deadline``) spent?"""
+        return self.settings.deadline is not None and time.monotonic() >= self._started + self.settings.deadline
+
     def requests_sent(self) -> int:
         """Requests sent to the target(s) so far, for progress displays."""
         return sum(client.request_count for client in self._clients.values())

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..errors import TargetFault
 from ..strategies import serial
 
 
@@ -49,14 +50,20 @@ class Examples:
                 drawn[label] = data.draw(strategy, label=label)
                 return drawn[label]
 
-            check(draw)
+            try:
+                check(draw)
+            except TargetFault as fault:
+                raise _Fault(fault) from None  # not something to shrink: stop at once
 
         if self.key:
             # every check is run by this same inner function, so without a key of its own
             # each test would read the others' saved examples (Hypothesis' pytest plugin
             # keys parametrised tests the same way)
             run.hypothesis.inner_test._hypothesis_internal_add_digest = self.key.encode()  # type: ignore[attr-defined]
-        run()
+        try:
+            run()
+        except _Fault as wrapped:
+            raise wrapped.fault from None
 
     def _replay(self, check: Callable[[Draw], None]) -> None:
         stored = {label: serial.load(value) for label, value in (self.replay_draws or {}).items()}
@@ -93,6 +100,14 @@ class Examples:
             return {label: v.value if isinstance(v, _Raw) else serial.dump(v) for label, v in self.last.items()}
         except TypeError:
             return None
+
+
+class _Fault(BaseException):
+    """Carries a target fault out of Hypothesis, which stops at once for a BaseException."""
+
+    def __init__(self, fault: TargetFault) -> None:
+        super().__init__(str(fault))
+        self.fault = fault
 
 
 class _Raw:

@@ -40,7 +40,7 @@ class HttpClient:
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
         self.timeout = timeout
-        self._down_streak = 0
+        self._down_streaks: dict[tuple[str, str], int] = {}  # per endpoint: a target may fail only some
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
@@ -71,9 +71,10 @@ class HttpClient:
         shown_body = json_body if content is None else content.decode("utf-8", "replace")
         url = path if not params else f"{path}?{httpx.QueryParams(params)}"
         started = time.perf_counter()
-        refusal = self._refusal()
+        endpoint = (method, path)
+        refusal = self._refusal(endpoint)
         if refusal:
-            return self._fault(method, url, shown_body, headers, started, refusal, counted=False)
+            return self._fault(method, url, shown_body, headers, started, refusal, endpoint=None)
         self.request_count += 1
         timeout = self.timeout
         if self.deadline is not None:
@@ -83,15 +84,15 @@ class HttpClient:
                 method, path, content=body_bytes, params=params, headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
-            return self._fault(method, url, shown_body, headers, started, "timeout: no answer in time")
+            return self._fault(method, url, shown_body, headers, started, "timeout: no answer in time", endpoint)
         except httpx.ConnectError as exc:
-            return self._fault(method, url, shown_body, headers, started, f"unreachable: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"unreachable: {exc}", endpoint)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return self._fault(method, url, shown_body, headers, started, f"connection reset: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"connection reset: {exc}", endpoint)
         except httpx.HTTPError as exc:
-            return self._fault(method, url, shown_body, headers, started, f"transport error: {exc}")
+            return self._fault(method, url, shown_body, headers, started, f"transport error: {exc}", endpoint)
         elapsed = time.perf_counter() - started
-        self._down_streak = 0
+        self._down_streaks: dict[tuple[str, str], int] = {}  # per endpoint: a target may fail only some
         text = response.text
         is_json, parsed = parse_body(text)
         exchange = Exchange(
@@ -104,12 +105,16 @@ class HttpClient:
         kind, code, message = classify(response.status_code, parsed)
         return Outcome(kind, code, message, exchange)
 
-    def _refusal(self) -> str:
+    @property
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _refusal(self, endpoint: tuple[str, str]) -> str:
         """Why no request should be sent now (empty: send it)."""
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self.past_deadline:
             return "the run's time budget (--deadline) is spent: not sent"
-        if self._down_streak >= GIVE_UP_AFTER:
-            return f"the target did not answer {GIVE_UP_AFTER} requests in a row: taken as down, not sent"
+        if self._down_streaks.get(endpoint, 0) >= GIVE_UP_AFTER:
+            return f"{endpoint[0]} {endpoint[1]} did not answer {GIVE_UP_AFTER} times in a row: taken as down, not sent"
         return ""
 
     def _fault(
@@ -120,10 +125,10 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         started: float,
         error: str,
-        counted: bool = True,
+        endpoint: tuple[str, str] | None = None,
     ) -> Outcome:
-        if counted:
-            self._down_streak += 1
+        if endpoint is not None:
+            self._down_streaks[endpoint] = self._down_streaks.get(endpoint, 0) + 1
         exchange = Exchange(method, url, body, dict(headers or {}), None, None, "", time.perf_counter() - started, error)
         self.recent.append(exchange)
         return Outcome(Kind.FAULT, None, error, exchange)
