@@ -243,7 +243,10 @@ def examples(request: pytest.FixtureRequest) -> Any:
         from .replay import read_replay
 
         draws = read_replay(replay_path).draws or {}
-    runner = Examples(draws, key=request.node.nodeid)
+    settings = None
+    if "campaign" in request.fixturenames:  # a fuzz test: the campaign's budget, not the profile's
+        settings = request.getfixturevalue("campaign").hypothesis_settings()
+    runner = Examples(draws, key=request.node.nodeid, settings=settings)
     request.node.stash[_EXAMPLES_KEY] = runner
     return runner
 

@@ -29,9 +29,12 @@ class ReplayMismatch(Exception):
 class Examples:
     """Runs a check over generated values, remembering the last example's draws."""
 
-    def __init__(self, replay_draws: Mapping[str, Any] | None = None, key: str = "") -> None:
+    def __init__(
+        self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None
+    ) -> None:
         self.replay_draws = replay_draws
         self.key = key  # the test's node id: its own entries in the example database
+        self.settings = settings  # a fuzz campaign's settings (None: the profile's)
         self.last: dict[str, Any] = {}
 
     def __call__(self, check: Callable[[Draw], None]) -> None:
@@ -55,6 +58,8 @@ class Examples:
             except TargetFault as fault:
                 raise _Fault(fault) from None  # not something to shrink: stop at once
 
+        if self.settings is not None:
+            run = self.settings(run)
         if self.key:
             # every check is run by this same inner function, so without a key of its own
             # each test would read the others' saved examples (Hypothesis' pytest plugin

@@ -16,11 +16,12 @@ from .edits import DELETE, Edit
 
 
 def _registry() -> dict[str, type]:
-    from . import derive, o2
+    from . import derive, flavours, o2
 
     classes: list[type] = [o2.Create, o2.Settle, o2.CancelOwn, o2.Batch, o2.Case, derive.ExecuteCase, Edit]
     classes += [getattr(o2, name) for name in getattr(o2, "SERIALISABLE", ())]
     classes += [getattr(derive, name) for name in getattr(derive, "SERIALISABLE", ())]
+    classes += [getattr(flavours, name) for name in getattr(flavours, "SERIALISABLE", ())]
     return {cls.__name__: cls for cls in classes}
 
 
