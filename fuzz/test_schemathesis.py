@@ -1,0 +1,85 @@
+"""Schemathesis over every operation of ``schemas/openapi/o2.yaml`` and ``derive.yaml``.
+
+One test per operation: Schemathesis draws positive and negative cases from the
+document (fuzzing phase; Hypothesis runs them under the campaign's budget), the
+``before_call`` hook of ``tradeproof.fuzzing`` re-signs each one for a real account
+(pooled O2 traders, paced per owner; a Derive taker and maker with open quotes), and
+tradeproof's checks judge the answer (``tradeproof.fuzzing.checks``).
+
+What is reported, and under which rule:
+
+* a 5xx, a non-JSON body, an answer that is neither accepted nor rejected, a reset or
+  a timeout, an undocumented error code and a response of the wrong shape are target
+  faults: recorded under the test's rules when it has some, otherwise a plain pytest
+  failure — no rule of the catalogue is about these endpoints in general;
+* a request that breaks a body format rule and is not refused as that rule says is a
+  violation of the rule (O2-PARSE-ERROR, O2-MISSING-FIELD, O2-NUMBER-FORMAT,
+  O2-ID-FORMAT, O2-UNKNOWN-ACTION, O2-UNKNOWN-ORDER-TYPE, the batch-shape rules for
+  the session writes; DRV-PARSE-ERROR for every JSON-RPC method; DRV-PARAMS-SCHEMA and
+  DRV-RESULT-SCHEMA for execute_quote). An operation is tagged with exactly the rules
+  its checks can report; the read and harness endpoints carry none.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from hypothesis import given
+
+from tradeproof import fuzzing
+from tradeproof.target import NotProvisioned
+
+OPERATIONS = [
+    pytest.param(operation, id=operation.id, marks=[pytest.mark.rule(*operation.rules)] if operation.rules else [])
+    for operation in fuzzing.operations()
+]
+
+
+@pytest.fixture(scope="module")
+def signers(tradeproof_context, derive_domain):
+    """One signer per protocol, shared by this module's tests (their account pools too)."""
+    made = {}
+
+    def get(protocol):
+        if protocol not in made:
+            if protocol == "o2":
+                accounts = tradeproof_context.o2_accounts
+                made[protocol] = fuzzing.O2Signer(tradeproof_context.o2, accounts.new)
+            else:
+                accounts = tradeproof_context.derive_accounts
+                made[protocol] = fuzzing.DeriveSigner(tradeproof_context.derive, derive_domain, accounts.new)
+        return made[protocol]
+
+    return get
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_schemathesis(operation, request, tradeproof_context, signers, campaign):
+    if operation.protocol not in tradeproof_context.settings.protocols:
+        pytest.skip(f"--protocol leaves out {operation.protocol}")
+    request.getfixturevalue(operation.protocol)  # skips when the target does not serve it
+    base_url = tradeproof_context.url(operation.protocol)
+    signer = signers(operation.protocol)
+    if operation.signed:
+        try:
+            signer.ready()
+        except NotProvisioned as exc:
+            pytest.skip(str(exc))
+    timeout = tradeproof_context.settings.request_timeout
+    session = requests.Session()
+    found = []  # the first failure, kept in case the time slice ends while it is shrunk
+
+    @given(case=fuzzing.cases(operation))
+    @campaign.hypothesis_settings()
+    def fuzz(case):
+        campaign.tick(rules=operation.rules)
+        try:
+            fuzzing.call_and_check(case, base_url, session=session, timeout=timeout)
+        except Exception as failure:
+            found[:1] = found[:1] or [failure]
+            raise
+
+    with session, fuzzing.signing(signer), campaign.running():
+        fuzz()
+    if found:  # the campaign ended the test during shrinking: report the unshrunk failure
+        raise found[0]
