@@ -52,6 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the tradeproof rule ids this test checks")
+    config.addinivalue_line("markers", "fuzz_weight(n): this fuzz test's share of a campaign's time (default 1)")
     if not config.pluginmanager.has_plugin(_RECORDER):
         config.pluginmanager.register(Recorder(config), _RECORDER)
 
@@ -243,10 +244,11 @@ def examples(request: pytest.FixtureRequest) -> Any:
         from .replay import read_replay
 
         draws = read_replay(replay_path).draws or {}
-    settings = None
+    settings, campaign = None, None
     if "campaign" in request.fixturenames:  # a fuzz test: the campaign's budget, not the profile's
-        settings = request.getfixturevalue("campaign").hypothesis_settings()
-    runner = Examples(draws, key=request.node.nodeid, settings=settings)
+        campaign = request.getfixturevalue("campaign")
+        settings = campaign.hypothesis_settings()
+    runner = Examples(draws, key=request.node.nodeid, settings=settings, campaign=campaign)
     request.node.stash[_EXAMPLES_KEY] = runner
     return runner
 
@@ -270,8 +272,15 @@ def campaign(request: pytest.FixtureRequest) -> Any:
     shared = run_campaign(request.config)
     items = request.session.items
     position = items.index(request.node) if request.node in items else 0
-    shared.begin_test(sum(1 for item in items[position:] if "campaign" in getattr(item, "fixturenames", ())))
+    later = [item for item in items[position:] if "campaign" in getattr(item, "fixturenames", ())]
+    shared.begin_test(fuzz_weight(request.node), sum(fuzz_weight(item) for item in later) or 1.0)
     return shared
+
+
+def fuzz_weight(item: pytest.Item) -> float:
+    """A fuzz test's share of a campaign's time (``@pytest.mark.fuzz_weight(n)``, default 1)."""
+    mark = item.get_closest_marker("fuzz_weight")
+    return float(mark.args[0]) if mark and mark.args else 1.0
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ class Campaign:
     failures: int = 0
     rules_seen: set[str] = field(default_factory=set)
     test_deadline: float | None = None
+    failed_in_test: bool = False  # once a failure is found, time no longer stops the test (shrinking)
     timeline: list[dict[str, float]] = field(default_factory=list)  # one sample a second, for reports
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -46,13 +47,20 @@ class Campaign:
     def deadline(self) -> float | None:
         return None if self.duration is None else self.started + self.duration
 
-    def begin_test(self, tests_left: int) -> None:
-        """Give the next test an equal share of the time that is left."""
+    def begin_test(self, weight: float = 1.0, weights_left: float = 1.0) -> None:
+        """Give the next test its share of the time that is left: ``weight`` out of the
+        ``weights_left`` of the tests still to run (a state machine weighs more than one
+        Schemathesis operation)."""
+        self.failed_in_test = False
         if self.deadline is None:
             self.test_deadline = None
             return
         left = max(0.0, self.deadline - time.monotonic())
-        self.test_deadline = time.monotonic() + left / max(1, tests_left)
+        self.test_deadline = time.monotonic() + left * weight / max(weight, weights_left)
+
+    def note_failure(self) -> None:
+        """The running test found a failure: let Hypothesis finish with it."""
+        self.failed_in_test = True
 
     def tick(self, n: int = 1, rules: tuple[str, ...] = ()) -> None:
         """Count ``n`` examples (or steps); stop the test when its time is up."""
@@ -60,7 +68,7 @@ class Campaign:
             self.examples += n
             self.rules_seen.update(rules)
             self._sample()
-        if self.test_deadline is not None and time.monotonic() > self.test_deadline:
+        if self.test_deadline is not None and not self.failed_in_test and time.monotonic() > self.test_deadline:
             raise CampaignOver()
 
     @contextmanager

@@ -30,8 +30,9 @@ class Examples:
     """Runs a check over generated values, remembering the last example's draws."""
 
     def __init__(
-        self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None
+        self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None, campaign: Any = None
     ) -> None:
+        self.campaign = campaign
         self.replay_draws = replay_draws
         self.key = key  # the test's node id: its own entries in the example database
         self.settings = settings  # a fuzz campaign's settings (None: the profile's)
@@ -57,6 +58,10 @@ class Examples:
                 check(draw)
             except TargetFault as fault:
                 raise _Fault(fault) from None  # not something to shrink: stop at once
+            except AssertionError:
+                if self.campaign is not None:
+                    self.campaign.note_failure()  # a find: the time budget must not cut its shrinking
+                raise
 
         if self.settings is not None:
             run = self.settings(run)
