@@ -1,0 +1,364 @@
+"""The O2 model-based fuzzer: a few traders send random batches (1–5 actions over 1–3
+markets, every order type, cancels, settles, batches that must fail), and after every
+step the target is compared with ``O2Model``.
+
+Steps take plain values (a trader by alias, a batch of logical actions, see
+``o2_batches``) and resolve them against the model when they run — prices in ticks from
+the market's scenario mid, a cancel naming the k-th open order — so a recorded run
+replays on any target. Actions whose outcome TARGET.md leaves open are left out before
+sending (``O2Model.simulate`` says which); the rest goes through the normal, paced client.
+
+Build the machine class with ``o2_machine(...)`` (the target and fixtures become its
+``context``), run it with ``O2Machine.run(settings)`` and replay a recorded run with
+``tradeproof.stateful.base.replay_steps``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import settings as hypothesis_settings
+from hypothesis.stateful import Bundle, multiple, precondition, run_state_machine_as_test
+
+from ..checks import RuleViolation, fault_if_faulty
+from ..errors import TargetFault, TargetMisbehaved
+from ..messages import o2 as msg
+from ..scenarios.o2 import order_ids
+from ..signing.keys import Key
+from ..strategies.o2 import Zones
+from ..target import Balance, Kind, O2Target, O2Trader, Outcome, norm_id
+from ..target.market import MarketSpec
+from ..target.o2 import parse_int
+from .base import FuzzMachine, setup_step, step
+from .o2_batches import BAND, MAX_MARKETS, Sent, batches, describe
+from .o2_compare import Judge, Observed, StepRecord, depth_levels, observe
+from .o2_model import FOREIGN, Cancel, ModelAction, NewOrder, O2Model, Open, Prediction, SettleOwn
+
+TRADERS = 4
+RENEW_EVERY = 8  # trades before a session renewal may be drawn
+SHRINK_SECONDS = 15.0  # after the first failure: time to find a smaller one
+
+# every rule a failed comparison of this machine can name
+RULES: tuple[str, ...] = (
+    "O2-VALID-ACCEPTED", "O2-ATOMIC-BATCH", "O2-SPOT-RESTS", "O2-MARKET-NO-REST", "O2-FOK-REVERT",
+    "O2-FOK-FILLS", "O2-POSTONLY-REVERT", "O2-POSTONLY-RESTS", "O2-BOUNDED-RANGE", "O2-BOUNDED-INVERTED",
+    "O2-BOUNDED-NO-FILL", "O2-LIMIT-PRICE", "O2-PRICE-PROTECTION", "O2-MARKET-BUDGET",
+    "O2-PRICE-TIME-PRIORITY", "O2-ORDER-ZERO", "O2-ORDER-TICK", "O2-CANCEL-OTHERS", "O2-NONCE-REPORTED",
+    "O2-SESSION-REVOKED", "O2-CONSERVATION",
+)
+
+@dataclass
+class Rig:
+    """What a machine run needs: the target, a way to get funded traders, the markets."""
+
+    o2: O2Target
+    new_trader: Callable[..., O2Trader]
+    markets: tuple[MarketSpec, ...]
+    zones: Zones
+    tick: Callable[..., Any] | None = None
+    traders: int = TRADERS
+    dust: Mapping[str, int] = field(default_factory=dict)
+    pool: list[O2Trader] = field(default_factory=list)  # reused by every run of the machine
+
+
+class ShrinkBudgetSpent(BaseException):
+    """Shrinking has had its time: stop Hypothesis and report the smallest failure seen."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    size: tuple[int, int]  # steps, actions
+    steps: list[dict[str, Any]]
+    violation: RuleViolation
+
+
+class O2Machine(FuzzMachine):
+    """Traders, an ``O2Model`` of their books and balances, and the target compared with it.
+
+    Run it with ``run(settings)``: once a run fails, campaign ticks stop (the campaign's
+    end must not cut the search short) and shrinking gets ``shrink_seconds``; the failure
+    reported, and ``failing_steps()`` for the replay file, are the smallest failing run.
+    """
+
+    context: Rig
+    traders = Bundle("traders")
+    shrink_seconds: float = SHRINK_SECONDS
+    found_at: float | None = None
+    smallest: Failure | None = None
+
+    @classmethod
+    def run(cls, settings: Any) -> None:
+        try:
+            run_state_machine_as_test(cls, settings=hypothesis_settings(settings, report_multiple_bugs=False))
+        except ShrinkBudgetSpent:
+            pass
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            if cls.smallest is None:
+                raise
+        if cls.smallest is not None:
+            raise cls.smallest.violation
+
+    @classmethod
+    def failing_steps(cls) -> list[dict[str, Any]]:
+        """The smallest failing run's steps (the latest run's when none failed)."""
+        return cls.smallest.steps if cls.smallest is not None else cls.last_steps
+
+    def __init__(self) -> None:
+        found_at = type(self).found_at
+        if found_at is not None and time.monotonic() - found_at > self.shrink_seconds:
+            raise ShrinkBudgetSpent()
+        super().__init__()
+        rig = self.context
+        self.model = O2Model(rig.markets, rig.dust)
+        self.accounts: dict[str, O2Trader] = {}
+        self.names: dict[str, str] = {}
+        self.pending: StepRecord | None = None
+        self.dirty = False
+        self.trades_since_renewal = 0
+        self.bands = {s.market_id: (self._price(s, -BAND), self._price(s, BAND)) for s in rig.markets}
+        self.lot = {s.market_id: s.lots(self.bands[s.market_id][0]) for s in rig.markets}
+
+    def _price(self, spec: MarketSpec, ticks: int) -> int:
+        return max(spec.tick, self.context.zones.mid(spec) + ticks * spec.tick)
+
+    def _tick(self) -> None:
+        if self.context.tick is not None and type(self).found_at is None:
+            self.context.tick(1, rules=RULES)
+
+    def _violation(self, *args: Any, **kwargs: Any) -> RuleViolation:
+        return self._found(RuleViolation(*args, **kwargs))
+
+    def _found(self, violation: RuleViolation) -> RuleViolation:
+        cls = type(self)
+        if cls.found_at is None:
+            cls.found_at = time.monotonic()
+        size = (len(self.steps), sum(len(s["args"].get("batch", ())) for s in self.steps))
+        if cls.smallest is None or size < cls.smallest.size:
+            cls.smallest = Failure(size, list(self.steps), violation)
+        return violation
+
+    # ----------------------------------------------------------------- steps
+
+    @setup_step(target=traders)
+    def open_accounts(self) -> Any:
+        """The traders (made once per machine class, then reused with their orders
+        cancelled), their balances, and whatever already rests near each mid (foreign)."""
+        rig, o2 = self.context, self.context.o2
+        made = []
+        for index in range(rig.traders):
+            if index == len(rig.pool):
+                rig.pool.append(rig.new_trader("fuzz-o2"))
+            balances = self._ready(rig.pool[index])
+            if balances is None:  # orders or locked funds it cannot get back: retire it
+                rig.pool[index] = rig.new_trader("fuzz-o2")
+                balances = self._ready(rig.pool[index])
+            if balances is None:
+                raise TargetMisbehaved("a new trade account has open orders or locked funds")
+            trader = self.name(rig.pool[index], "trader")
+            made.append(trader)
+            account = trader.trade_account_id
+            self.accounts[account], self.names[account] = trader, trader.alias  # type: ignore[attr-defined]
+            unlocked = {(book, asset): b.unlocked for asset, bal in balances.items() for book, b in bal.books.items()}
+            self.model.add_account(account, {asset: bal.total for asset, bal in balances.items()}, unlocked)
+        for market, (low, high) in self.bands.items():
+            body = o2.depth(market)
+            for side in ("Buy", "Sell"):
+                for price, quantity in sorted(depth_levels(body, side).items()):
+                    if low <= price <= high:
+                        self.model.add_foreign(market, side, price, quantity)
+        self.dirty = True
+        return multiple(*made)
+
+    @step(trader=traders, batch=batches())
+    def trade(self, trader: O2Trader, batch: tuple[dict[str, Any], ...]) -> None:
+        """Send one batch; the target must accept or reject it as the model says."""
+        self._tick()
+        self.trades_since_renewal += 1
+        account = trader.trade_account_id
+        sent, (after, prediction) = self._resolve(account, batch)
+        if not sent.wire:
+            return
+        description = f"{self.names[account]}: {describe(sent.model)}"
+        if sent.dropped:
+            description += f" (left out, outcome not fixed by TARGET.md: {', '.join(sent.dropped)})"
+        outcome = self._send(trader, sent.groups())
+        self._judge_outcome(prediction, outcome, description)
+        if prediction.accepted:
+            ids = order_ids(outcome)
+            if len(ids) == len(prediction.placed):
+                for placed, order_id in zip(prediction.placed, ids, strict=True):
+                    if placed.rested:
+                        after.orders[placed.seq].target_id = order_id
+        self.pending = StepRecord(account, self.model, prediction, len(sent.model), outcome.exchange, description)
+        self.model, self.dirty = after, True
+
+    @precondition(lambda self: self.trades_since_renewal >= RENEW_EVERY)
+    @step(trader=traders)
+    def renew_session(self, trader: O2Trader) -> None:
+        """A new session key; the old one must then be refused, changing nothing."""
+        self._tick()
+        self.trades_since_renewal = 0
+        old = trader.session_key
+        outcome = trader.open_session(Key.derive(trader.trade_account_id, f"fuzz-session-{trader.nonce}"))  # never reused
+        fault_if_faulty(outcome)
+        if not outcome.accepted:
+            raise self._violation("O2-SESSION-REVOKED", "a correctly signed new session accepted", outcome.describe(),
+                                  [outcome.exchange], "renewing the session")
+        spec = self.context.markets[0]
+        body = trader.actions_body([msg.group(spec.market_id, msg.settle_balance(msg.contract(trader.trade_account_id)))],
+                                   session_key=old)
+        stale = trader.send_actions(body)
+        fault_if_faulty(stale)
+        if stale.accepted:
+            raise self._violation("O2-SESSION-REVOKED", "rejected (signed by the replaced session key)", "accepted",
+                                  [stale.exchange], f"{self.names[trader.trade_account_id]} after renewing its session")
+        self.pending = StepRecord(trader.trade_account_id, self.model, Prediction(False, "O2-SESSION-REVOKED"), 1,
+                                  stale.exchange, "actions signed by a replaced session key", "O2-SESSION-REVOKED")
+        self.dirty = True
+
+    # ----------------------------------------------------------------- checks
+
+    def check_all(self) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
+        try:
+            seen: Observed = observe(self.context.o2, self.model, self.bands)
+            Judge(self.model, seen, self.pending, self.names).check()
+            step_ = self.pending
+            if step_ is not None and step_.prediction.accepted:
+                trader = self.accounts[step_.account]
+                reported = self.context.o2.nonce(step_.account)
+                if reported != trader.nonce:
+                    raise RuleViolation("O2-NONCE-REPORTED", f"nonce {trader.nonce} after an accepted request",
+                                        f"{reported}", [step_.exchange] if step_.exchange else [], step_.description)
+        except RuleViolation as violation:
+            self._found(violation)
+            raise
+
+    def teardown(self) -> None:
+        """Cancel what the traders left on the book, so the next run starts clean."""
+        for trader in self.accounts.values():
+            with contextlib.suppress(TargetFault):  # a dead target: the next run retires the trader
+                self._tidy(trader)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _resolve(self, account: str, batch: Sequence[Mapping[str, Any]]) -> tuple[Sent, tuple[O2Model, Prediction]]:
+        """Concrete actions in request order, minus those whose outcome is open."""
+        count = len(self.context.markets)
+        groups = list(dict.fromkeys(int(a["market"]) % count for a in batch))  # markets in order of first use
+        pairs = [self._concrete(account, a) for a in sorted(batch, key=lambda a: groups.index(int(a["market"]) % count))]
+        model, wire = [p[0] for p in pairs], [p[1] for p in pairs]
+        dropped: list[str] = []
+        while True:
+            try:
+                result = self.model.simulate(account, model)
+                return Sent(model, wire, dropped), result
+            except Open as open_case:
+                dropped.append(open_case.reason)
+                del model[open_case.index], wire[open_case.index]
+
+    def _concrete(self, account: str, action: Mapping[str, Any]) -> tuple[ModelAction, tuple[str, dict[str, Any]]]:
+        spec = self.context.markets[int(action["market"]) % len(self.context.markets)]
+        market = spec.market_id
+        settle = (SettleOwn(market), (market, msg.settle_balance(msg.contract(account))))
+        if action["do"] == "settle":
+            return settle
+        if action["do"] in ("cancel", "cancel-other"):
+            mine = action["do"] == "cancel"
+            orders = [o for o in self.model.open_orders(market=market)
+                      if o.target_id and o.owner != FOREIGN and (o.owner == account) == mine]
+            if not orders:
+                return settle
+            order = orders[int(action["index"]) % len(orders)]
+            return Cancel(market, order.seq), (market, msg.cancel_order(str(order.target_id)))
+        kind, side = str(action["type"]), str(action["side"])
+        price, quantity = self._price(spec, int(action["ticks"])), int(action["lots"]) * self.lot[market]
+        touch = None
+        if action.get("at") in ("join", "take"):  # the best price of its own side, or of the other
+            book_side = side if action["at"] == "join" else "Sell" if side == "Buy" else "Buy"
+            levels = self.model.depth(market)[book_side]
+            touch = (max(levels) if book_side == "Buy" else min(levels)) if levels else None
+        limit = self._price(spec, int(action["limit"])) if kind == "Limit" else None
+        bounds = None
+        if kind == "BoundedMarket":
+            base = spec.tick * int(action["min"]), spec.tick * int(action["max"])
+            origin = touch if touch is not None else self.context.zones.mid(spec)
+            bounds = (max(spec.tick, origin + base[0]), max(spec.tick, origin + base[1]))
+        elif touch is not None:
+            price = touch
+        flaw = action.get("flaw")
+        if flaw == "off-tick" and spec.tick > 1:
+            price += spec.tick // 2
+        elif flaw:
+            quantity = 0
+        order_type: Any = kind
+        if limit is not None:
+            order_type = msg.limit(limit, int(time.time() * 1000) + 86_400_000)  # far ahead: expiry is not what is tested
+        if bounds is not None:
+            order_type = msg.bounded_market(bounds[1], bounds[0])
+        model = NewOrder(market, side, price, quantity, kind, limit, bounds)
+        return model, (market, msg.create_order(side, price, quantity, order_type))
+
+    def _send(self, trader: O2Trader, groups: list[dict[str, Any]]) -> Outcome:
+        for _ in range(3):  # the client paces under the limit; a 429 anyway is retried after a pause
+            outcome = trader.submit(*groups)
+            fault_if_faulty(outcome)
+            if outcome.kind is not Kind.RATE_LIMITED:
+                return outcome
+            time.sleep(1.1)
+        raise TargetMisbehaved("paced session actions were rate-limited three times", request=outcome.exchange.describe())
+
+    def _judge_outcome(self, prediction: Prediction, outcome: Outcome, description: str) -> None:
+        if prediction.accepted and not outcome.accepted:
+            rule = "O2-NONCE-REPORTED" if "nonce" in outcome.message.lower() else next(
+                ({"FillOrKill": "O2-FOK-FILLS", "PostOnly": "O2-POSTONLY-RESTS"}[p.order.kind]
+                 for p in prediction.placed if p.order.kind in ("FillOrKill", "PostOnly")), "O2-VALID-ACCEPTED")
+            raise self._violation(rule, "accepted", outcome.describe(), [outcome.exchange], description)
+        if not prediction.accepted and outcome.accepted:
+            assert prediction.rule_id is not None
+            raise self._violation(prediction.rule_id, f"rejected ({prediction.reason})", "accepted",
+                                  [outcome.exchange], description)
+
+    def _ready(self, trader: O2Trader) -> dict[str, Balance] | None:
+        """Tidy the trader, re-read its nonce; its balances, or None if something stays locked."""
+        if not self._tidy(trader):
+            return None
+        trader.refresh()
+        balances = {a: self.context.o2.balance(a, trader.trade_account_id) for a in self.model.assets()}
+        return None if any(b.locked for bal in balances.values() for b in bal.books.values()) else balances
+
+    def _tidy(self, trader: O2Trader) -> bool:
+        """Cancel the trader's open orders on the machine's markets; were they all cancelled?"""
+        def listed() -> list[tuple[str, str]]:
+            return [(s.market_id, norm_id(o["order_id"])) for s in self.context.markets
+                    for o in self.context.o2.open_orders(s.market_id, trader.trade_account_id)]
+
+        orders = listed()
+        for start in range(0, len(orders), 5):
+            trader.submit(*Sent([], [(m, msg.cancel_order(i)) for m, i in orders[start:start + 5]], []).groups())
+        return not orders or not listed()
+
+
+def o2_machine(
+    o2: O2Target,
+    new_trader: Callable[..., O2Trader],
+    markets: Sequence[MarketSpec],
+    zones: Zones,
+    *,
+    tick: Callable[..., Any] | None = None,
+    traders: int = TRADERS,
+) -> type[O2Machine]:
+    """The machine class for one target. ``new_trader(label)`` gives a funded trader with
+    an open session (the ``new_trader`` fixture); ``tick`` is ``campaign.tick``."""
+    chosen = tuple(markets[:MAX_MARKETS])
+    dust = {s.market_id: parse_int(o2.market(s.market_id).get("dust", 0) or 0, "dust") for s in chosen}
+    rig = Rig(o2, new_trader, chosen, zones, tick, traders, dust)
+    return type("O2Machine", (O2Machine,), {"context": rig, "found_at": None, "smallest": None, "last_steps": []})
