@@ -37,6 +37,7 @@ def keep_label(case, examples) -> None:
     assume(False)
 
 
+@pytest.mark.fuzz_weight(4)
 @pytest.mark.rule(*O2_BATCH_RULES)
 def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, examples, campaign):
     view = O2View(tuple(o2_markets), o2_zones)
@@ -60,6 +61,7 @@ def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, ex
         examples(check)
 
 
+@pytest.mark.fuzz_weight(4)
 @pytest.mark.rule(*DERIVE_EXECUTION_RULES)
 def test_invalid_derive_executions_get_their_rule(derive, new_party, derive_domain, examples, campaign):
     view = DeriveView.of(derive.instruments)

@@ -11,6 +11,7 @@ from tradeproof.stateful.base import replay_steps
 from tradeproof.stateful.derive_machine import RULES, derive_machine
 
 
+@pytest.mark.fuzz_weight(10)  # a state machine needs long runs: a bigger share of --duration
 @pytest.mark.rule(*RULES)
 def test_derive_matches_its_model(derive, tradeproof_context, derive_domain, new_party, campaign, examples):
     machine = derive_machine(

@@ -10,6 +10,7 @@ from tradeproof.stateful.base import replay_steps
 from tradeproof.stateful.o2_machine import RULES, o2_machine
 
 
+@pytest.mark.fuzz_weight(10)  # a state machine needs long runs: a bigger share of --duration
 @pytest.mark.rule(*RULES)
 def test_o2_matches_its_model(o2, new_trader, o2_markets, o2_zones, campaign, examples):
     machine = o2_machine(o2, new_trader, o2_markets, o2_zones, tick=campaign.tick)

@@ -35,6 +35,7 @@ def target_options(func: Any) -> Any:
         click.option("--deadline", type=click.FloatRange(min=1), help="Seconds for the whole run; then every check still to do is a target fault."),
         click.option("--rule", help="Only these rule ids, comma-separated (see `tradeproof rules`)."),
         click.option("--baseline", type=click.Path(dir_okay=False), help="Known failures: reported, not failing the run."),
+        click.option("--exit-first", is_flag=True, help="Stop at the first failing check (time-to-detect measurements)."),
         click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
                      show_default=True, help="github: also print GitHub Actions annotations."),
     ]
@@ -79,6 +80,8 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     for key, flag in mirrored.items():
         if flags.get(key) is not None:
             args += [flag, str(flags[key])]
+    if flags.get("exit_first"):
+        args.append("-x")
     if "fuzz" not in suites:
         args += ["-p", "no:schemathesis"]  # its pytest plugin is only needed by the fuzz suites
     args += ["--seed", str(settings.seed), f"--hypothesis-seed={settings.seed}"]
