@@ -3,6 +3,7 @@ lines in CI, and a per-rule summary at the end. A pytest plugin fed by the recor
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,13 @@ from rich.table import Table
 
 from ..rules import Severity
 from ..runner.results import RuleResult, RunInfo, Status, TestResult, counts
+
+def _real_stdout() -> Any:
+    try:
+        return os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (OSError, ValueError, AttributeError):  # no real stdout (embedded use): write where print does
+        return sys.stdout
+
 
 _STYLE = {
     Status.PASSED: "green",
@@ -29,9 +37,12 @@ class ConsoleReporter:
     """Registered by ``tradeproof run``; prints progress and problems as they happen."""
 
     def __init__(self, live: bool | None = None, stream: Any = None) -> None:
-        self.console = Console(file=stream or sys.stdout, highlight=False)
+        # our own handle on the real stdout: pytest captures fd 1 while a test runs, and the
+        # fuzz panel prints from a thread in the middle of tests
+        stream = stream or _real_stdout()
+        self.console = Console(file=stream, highlight=False)
         if not self.console.is_terminal:
-            self.console = Console(file=stream or sys.stdout, highlight=False, width=240, soft_wrap=True)
+            self.console = Console(file=stream, highlight=False, width=240, soft_wrap=True)
         self.live = self.console.is_terminal if live is None else live
         self.progress: Progress | None = None
         self.task: Any = None
