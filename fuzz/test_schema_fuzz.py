@@ -38,6 +38,7 @@ def keep_label(case, examples) -> None:
 
 
 @pytest.mark.fuzz_weight(4)
+@pytest.mark.xdist_group("o2-book")  # semantic batches take liquidity at the touch
 @pytest.mark.rule(*O2_BATCH_RULES)
 def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, examples, campaign):
     view = O2View(tuple(o2_markets), o2_zones)

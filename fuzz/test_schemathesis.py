@@ -29,10 +29,14 @@ from hypothesis import given
 from tradeproof import fuzzing
 from tradeproof.target import NotProvisioned
 
-OPERATIONS = [
-    pytest.param(operation, id=operation.id, marks=[pytest.mark.rule(*operation.rules)] if operation.rules else [])
-    for operation in fuzzing.operations()
-]
+def _marks(operation):
+    marks = [pytest.mark.rule(*operation.rules)] if operation.rules else []
+    if operation.protocol == "o2" and operation.method != "GET":
+        marks.append(pytest.mark.xdist_group("o2-book"))  # its orders land on the shared book
+    return marks
+
+
+OPERATIONS = [pytest.param(operation, id=operation.id, marks=_marks(operation)) for operation in fuzzing.operations()]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@ from tradeproof.messages import o2 as msg
 from tradeproof.scenarios.o2 import Scene, cleaned
 from tradeproof.target import o2_snapshot
 
+# trades around the market's mid: with --workers, these tests share one worker
+pytestmark = pytest.mark.xdist_group("o2-book")
+
 FAILING_LAST = ["fok-unfillable", "post-only-crossing", "cancel-of-another", "bounded-inverted"]
 
 

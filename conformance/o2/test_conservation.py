@@ -10,6 +10,9 @@ from tradeproof.messages import o2 as msg
 from tradeproof.scenarios.o2 import Scene, cleaned
 from tradeproof.target import o2_snapshot
 
+# trades around the market's mid: with --workers, these tests share one worker
+pytestmark = pytest.mark.xdist_group("o2-book")
+
 
 @pytest.mark.rule("O2-CONSERVATION")
 @pytest.mark.parametrize("market_index", [0, 1])

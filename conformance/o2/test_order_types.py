@@ -12,6 +12,9 @@ from tradeproof.messages import o2 as msg
 from tradeproof.scenarios.o2 import Scene, cleaned, place, remaining
 from tradeproof.target import o2_snapshot
 
+# trades around the market's mid: with --workers, these tests share one worker
+pytestmark = pytest.mark.xdist_group("o2-book")
+
 
 @pytest.fixture
 def quiet_market(o2_markets):

@@ -9,6 +9,9 @@ import pytest
 from tradeproof.stateful.base import replay_steps
 from tradeproof.stateful.o2_machine import RULES, o2_machine
 
+# trades around the market's mid: with --workers, these tests share one worker
+pytestmark = pytest.mark.xdist_group("o2-book")
+
 
 @pytest.mark.fuzz_weight(10)  # a state machine needs long runs: a bigger share of --duration
 @pytest.mark.rule(*RULES)

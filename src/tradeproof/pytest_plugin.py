@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .runner import keys
+
 if TYPE_CHECKING:
     from .runner.context import RunContext
-    from .runner.results import RuleResult, RunInfo, TestResult
 
 # (flag, settings key, help)
 OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -34,27 +35,34 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--deadline", "deadline", "seconds for the whole run; past it nothing is sent and every check is a target fault"),
     ("--tradeproof-replay", "replay", "run the test of this replay file with its stored values"),
     ("--baseline", "baseline", "known failures (a file from `tradeproof baseline write`): reported, not failing"),
+    ("--shard", "shard", "run only shard i of n (e.g. 2/4): rules split deterministically between CI jobs"),
+    ("--database", "database", "Hypothesis example database: a directory, or redis://host:port/db to share one"),
+    ("--database-readonly", "database_readonly", "use --database without writing to it (e.g. CI reading a campaign's finds)"),
     ("--duration", "duration", "fuzz campaigns: total time, e.g. 90s, 10m, 1h (shared by the fuzz tests)"),
     ("--max-examples", "max_examples", "fuzz campaigns: examples per fuzz test instead of a duration"),
 )
 
-_CONTEXT_KEY = pytest.StashKey["RunContext"]()
-_EXAMPLES_KEY = pytest.StashKey[Any]()
-_CAMPAIGN_KEY = pytest.StashKey[Any]()
+SWITCHES = {"database_readonly"}  # options that take no value
+_MIDS_KEY = pytest.StashKey[Any]()
 _RECORDER = "tradeproof-recorder"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tradeproof", "tradeproof conformance")
     for flag, dest, help_text in OPTIONS:
-        group.addoption(flag, dest=f"tradeproof_{dest}", default=None, help=help_text)
+        if dest in SWITCHES:
+            group.addoption(flag, dest=f"tradeproof_{dest}", action="store_true", default=None, help=help_text)
+        else:
+            group.addoption(flag, dest=f"tradeproof_{dest}", default=None, help=help_text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the tradeproof rule ids this test checks")
     config.addinivalue_line("markers", "fuzz_weight(n): this fuzz test's share of a campaign's time (default 1)")
     if not config.pluginmanager.has_plugin(_RECORDER):
-        config.pluginmanager.register(Recorder(config), _RECORDER)
+        from .runner.recorder import Recorder
+
+        config.pluginmanager.register(Recorder(config, run_context), _RECORDER)
 
 
 def flags_from(config: pytest.Config) -> dict[str, Any]:
@@ -65,6 +73,7 @@ def flags_from(config: pytest.Config) -> dict[str, Any]:
             flags[number] = int(flags[number])
     if flags["request_timeout"] is not None:
         flags["request_timeout"] = float(flags["request_timeout"])
+    flags["database_readonly"] = bool(flags["database_readonly"]) or None
     if flags["deadline"] is not None:
         flags["deadline"] = float(flags["deadline"])
     if flags["max_examples"] is not None:
@@ -80,28 +89,67 @@ def _resolve_context(config: pytest.Config) -> RunContext:
 
     flags = flags_from(config)
     flags.pop("replay")
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        flags["seed"] = worker.get("tradeproof_seed", flags.get("seed"))
     try:
         table, origin = find_config(flags.pop("config"), config.invocation_params.dir)
         if flags.get("seed") is None and "seed" not in table:
             flags["seed"] = secrets.randbelow(2**31)
         settings = resolve(flags, table, origin)
+        load(settings.profile, database=settings.database, readonly=settings.database_readonly)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    load(settings.profile)
-    return RunContext(settings)
+    return RunContext(
+        settings,
+        worker_id=str(worker.get("workerid", "")) if worker is not None else "",
+        worker_count=int(worker.get("workercount", 1)) if worker is not None else 1,
+        shared_reference=worker.get("tradeproof_reference_url") if worker is not None else None,
+    )
 
 
 def run_context(config: pytest.Config) -> RunContext:
     """The run's context, created on first use (so plain test runs never touch a target)."""
-    context = config.stash.get(_CONTEXT_KEY, None)
+    context = config.stash.get(keys.CONTEXT, None)
     if context is None:
         context = _resolve_context(config)
-        config.stash[_CONTEXT_KEY] = context
+        config.stash[keys.CONTEXT] = context
     return context
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist controller: every worker tests the same target with the same seed —
+    the embedded reference is started here, once, not once per worker."""
+    context = run_context(node.config)
+    node.workerinput["tradeproof_seed"] = context.settings.seed
+    if context.settings.embedded:
+        node.workerinput["tradeproof_reference_url"] = context.url(context.settings.protocols[0])
+    node.workerinput["tradeproof_o2_mids"] = _shared_mids(node.config)
+
+
+def _shared_mids(config: pytest.Config) -> dict[str, int] | None:
+    """The O2 scenario zones, measured once by the controller: workers measuring the book
+    themselves would each see the others' orders and pick overlapping zones."""
+    cached = config.stash.get(_MIDS_KEY, None)
+    if cached is None:
+        context = run_context(config)
+        if "o2" not in context.settings.protocols:
+            return None
+        from .runner.context import ProtocolUnavailable
+        from .scenarios.o2 import zones_for
+        from .target.market import markets_of
+
+        try:
+            cached = dict(zones_for(context.o2, markets_of(context.o2.markets_json)).mids)
+        except (ProtocolUnavailable, Exception):  # the workers will meet and report the problem
+            return None
+        config.stash[_MIDS_KEY] = cached
+    return cached
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    context = config.stash.get(_CONTEXT_KEY, None)
+    context = config.stash.get(keys.CONTEXT, None)
     if context is not None:
         context.close()
 
@@ -109,11 +157,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # --------------------------------------------------------------------------- collection
 
 
-def rule_ids_of(item: pytest.Item) -> tuple[str, ...]:
-    ids: list[str] = []
-    for mark in item.iter_markers("rule"):
-        ids.extend(str(arg) for arg in mark.args)
-    return tuple(dict.fromkeys(ids))
+from .runner.recorder import rule_ids_of  # noqa: E402  (re-exported: the public name)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -135,6 +179,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         selected = not ids or any(rules.get(i).protocol.value in settings.protocols for i in ids)
         if settings.rules:
             selected = selected and bool(set(ids) & set(settings.rules))
+        if settings.shard is not None and ids:
+            from .runner.results import shard_of
+
+            selected = selected and shard_of(min(ids), settings.shard[1]) == settings.shard[0]
         (keep if selected else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -144,7 +192,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run's deadline has passed, every rule test still to run is a target fault
     at once (it could not be checked in time), instead of each timing out in turn."""
-    context = item.config.stash.get(_CONTEXT_KEY, None)
+    context = item.config.stash.get(keys.CONTEXT, None)
     if context is not None and rule_ids_of(item) and context.past_deadline():
         from .errors import TargetFault
 
@@ -217,11 +265,13 @@ def o2_markets(o2: Any) -> list[Any]:
 
 
 @pytest.fixture(scope="session")
-def o2_zones(o2: Any, o2_markets: list[Any]) -> Any:
+def o2_zones(request: pytest.FixtureRequest, o2: Any, o2_markets: list[Any]) -> Any:
     """Where scenarios trade (around each market's mid) and where generated orders rest."""
     from .scenarios.o2 import zones_for
+    from .strategies.o2 import Zones
 
-    return zones_for(o2, o2_markets)
+    shared = getattr(request.config, "workerinput", {}).get("tradeproof_o2_mids")
+    return Zones(shared) if shared else zones_for(o2, o2_markets)
 
 
 @pytest.fixture(scope="session")
@@ -249,19 +299,19 @@ def examples(request: pytest.FixtureRequest) -> Any:
         campaign = request.getfixturevalue("campaign")
         settings = campaign.hypothesis_settings()
     runner = Examples(draws, key=request.node.nodeid, settings=settings, campaign=campaign)
-    request.node.stash[_EXAMPLES_KEY] = runner
+    request.node.stash[keys.EXAMPLES] = runner
     return runner
 
 
 def run_campaign(config: pytest.Config) -> Any:
     """The run's fuzz campaign (budget and counters), created on first use."""
-    campaign = config.stash.get(_CAMPAIGN_KEY, None)
+    campaign = config.stash.get(keys.CAMPAIGN, None)
     if campaign is None:
         from .runner.campaign import Campaign
 
         settings = run_context(config).settings
         campaign = Campaign(settings.duration, settings.max_examples, settings.profile)
-        config.stash[_CAMPAIGN_KEY] = campaign
+        config.stash[keys.CAMPAIGN] = campaign
     return campaign
 
 
@@ -292,122 +342,24 @@ def tradeproof_profile(tradeproof_context: RunContext) -> str:
 # --------------------------------------------------------------------------- results
 
 
-class Recorder:
-    """Turns pytest reports of rule-tagged tests into ``TestResult`` records."""
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the reports (in the process that saw every result)."""
+    config = session.config
+    plugin = recorder(config)
+    summary = plugin.summary()
+    context = config.stash.get(keys.CONTEXT, None)
+    if summary is None or context is None or context.settings.report_dir is None:
+        return
+    from .reporting import write_all
 
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.results: list[TestResult] = []
-        self.listeners: list[Callable[[TestResult], None]] = []
-        self.started = time.time()
-        self._summary: tuple[RunInfo, list[RuleResult]] | None = None
-        self.report_paths: list[Any] = []
+    plugin.report_paths = write_all(context.settings.report_dir, *summary)
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
-        outcome = yield
-        report = outcome.get_result()
-        ids = rule_ids_of(item)
-        if not ids:
-            return
-        final = report.when == "call" or (report.when == "setup" and not report.passed)
-        if not final:
-            return
-        from .runner.classify import result_of
 
-        result = result_of(item.nodeid, ids, report, call)
-        if result is None:
-            return
-        if result.evidence:
-            result = self._annotated(result)
-        if result.violated:
-            result = self._with_replay(item, result)
-            campaign = self.config.stash.get(_CAMPAIGN_KEY, None)
-            if campaign is not None:
-                campaign.record_failure()
-        self.results.append(result)
-        for listener in self.listeners:
-            listener(result)
+def recorder(config: pytest.Config) -> Any:
+    """The run's ``tradeproof.runner.recorder.Recorder`` (results, listeners, summary)."""
+    from .runner.recorder import Recorder
 
-    def _annotated(self, result: TestResult) -> TestResult:
-        """Evidence with each signature's recovered signer and signed fields."""
-        import dataclasses
-
-        from .runner.evidence import annotate
-
-        context = self.config.stash.get(_CONTEXT_KEY, None)
-        if context is None:
-            return result
-        return dataclasses.replace(result, evidence=tuple(annotate(e, context) for e in result.evidence))
-
-    def _with_replay(self, item: pytest.Item, result: TestResult) -> TestResult:
-        """Write the failure's replay file (when reports are written) and name it."""
-        import dataclasses
-
-        context = self.config.stash.get(_CONTEXT_KEY, None)
-        if context is None or context.settings.report_dir is None or self.config.getoption("tradeproof_replay"):
-            return result
-        from . import __version__, rules
-        from .replay import ReplayFile, write_replay
-        from .replay.files import found_now
-
-        runner = item.stash.get(_EXAMPLES_KEY, None)
-        rule = rules.get(result.violated)
-        replay = ReplayFile(
-            rule=rule.id,
-            protocol=rule.protocol.value,
-            test=item.nodeid,
-            draws=runner.dumped() if runner is not None else None,
-            expected=result.expected,
-            observed=result.observed,
-            seed=context.settings.seed,
-            evidence=list(result.evidence),
-            found=found_now(context.target_description().get(rule.protocol.value, ""), context.settings.profile, __version__),
-        )
-        path = write_replay(context.settings.report_dir / "replays", replay)
-        return dataclasses.replace(result, replay=str(path))
-
-    def summary(self) -> tuple[RunInfo, list[RuleResult]] | None:
-        """The run's header and per-rule verdicts (None when no rule test ran)."""
-        context = self.config.stash.get(_CONTEXT_KEY, None)
-        if context is None:
-            return None
-        if self._summary is None:
-            from . import __version__
-            from .runner.results import RunInfo, aggregate, catalogue
-
-            settings = context.settings
-            run = RunInfo(
-                targets=context.target_description(),
-                protocols=settings.protocols,
-                profile=settings.profile,
-                seed=settings.seed,
-                started=self.started,
-                finished=time.time(),
-                tool_version=__version__,
-                schema_version=__version__,
-                timeline=tuple(campaign.timeline) if (campaign := self.config.stash.get(_CAMPAIGN_KEY, None)) else (),
-                baseline=settings.baseline,
-            )
-            results = aggregate(self.results, catalogue(settings.protocols, settings.rules))
-            if settings.baseline:
-                from .runner.baseline import apply, read_baseline
-
-                results = apply(results, read_baseline(settings.baseline))
-            self._summary = (run, results)
-        return self._summary
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        summary = self.summary()
-        context = self.config.stash.get(_CONTEXT_KEY, None)
-        if summary is None or context is None or context.settings.report_dir is None:
-            return
-        from .reporting import write_all
-
-        self.report_paths = write_all(context.settings.report_dir, *summary)
-
-def recorder(config: pytest.Config) -> Recorder:
     plugin = config.pluginmanager.get_plugin(_RECORDER)
     assert isinstance(plugin, Recorder)
     return plugin

@@ -35,6 +35,10 @@ def target_options(func: Any) -> Any:
         click.option("--deadline", type=click.FloatRange(min=1), help="Seconds for the whole run; then every check still to do is a target fault."),
         click.option("--rule", help="Only these rule ids, comma-separated (see `tradeproof rules`)."),
         click.option("--baseline", type=click.Path(dir_okay=False), help="Known failures: reported, not failing the run."),
+        click.option("--workers", type=click.IntRange(min=1, max=64), help="Processes to run checks in (pytest-xdist) [1]."),
+        click.option("--shard", help="Run only shard I of N (e.g. 2/4): rules split deterministically between CI jobs."),
+        click.option("--database", help="Hypothesis example database: a directory, or redis://host:port/db to share finds."),
+        click.option("--database-readonly", is_flag=True, default=None, help="Read --database without writing to it (CI)."),
         click.option("--exit-first", is_flag=True, help="Stop at the first failing check (time-to-detect measurements)."),
         click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
                      show_default=True, help="github: also print GitHub Actions annotations."),
@@ -75,16 +79,28 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     mirrored = {
         "target": "--target", "o2_target": "--o2-target", "derive_target": "--derive-target",
         "protocol": "--protocol", "config": "--tradeproof-config", "report_dir": "--report-dir",
-        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule", "baseline": "--baseline", "deadline": "--deadline",
+        "request_timeout": "--request-timeout", "profile": "--profile", "rule": "--rule", "baseline": "--baseline",
+        "deadline": "--deadline", "shard": "--shard", "database": "--database",
     }
     for key, flag in mirrored.items():
         if flags.get(key) is not None:
             args += [flag, str(flags[key])]
     if flags.get("exit_first"):
         args.append("-x")
+    if flags.get("database_readonly"):
+        args.append("--database-readonly")
+    workers = flags.get("workers") or 1
+    if workers > 1:
+        # processes, not threads: generation and signing are CPU-bound. Tests that trade
+        # around a market's mid share one book, so they stay on one worker (xdist_group).
+        args += ["-n", str(workers), "--dist", "loadgroup"]
     if "fuzz" not in suites:
         args += ["-p", "no:schemathesis"]  # its pytest plugin is only needed by the fuzz suites
-    args += ["--seed", str(settings.seed), f"--hypothesis-seed={settings.seed}"]
+    args += ["--seed", str(settings.seed)]
+    if settings.database is None:
+        # a fixed Hypothesis seed makes a run repeatable, but Hypothesis then neither reads
+        # nor writes its example database: with --database, finds are shared instead
+        args.append(f"--hypothesis-seed={settings.seed}")
     if settings.report_dir is None:
         args += ["--report-dir", "reports"]
     return args

@@ -79,6 +79,13 @@ class Campaign:
         except CampaignOver:
             pass
 
+    def add_examples(self, n: int, rules: tuple[str, ...] = ()) -> None:
+        """Count examples run elsewhere (xdist workers report theirs with each result)."""
+        with self._lock:
+            self.examples += n
+            self.rules_seen.update(rules)
+            self._sample(force=True)
+
     def record_failure(self) -> None:
         with self._lock:
             self.failures += 1

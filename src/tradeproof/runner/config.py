@@ -58,6 +58,9 @@ class Settings:
     derive_domain: derive_sig.Domain = derive_sig.V2_TESTNET
     rules: tuple[str, ...] = ()
     baseline: str | None = None  # known-failures file
+    shard: tuple[int, int] | None = None  # (i, n): this run checks shard i of n
+    database: str | None = None  # Hypothesis example database: directory or redis:// URL
+    database_readonly: bool = False
     duration: float | None = None  # fuzz campaign budget, seconds
     max_examples: int | None = None  # fuzz campaign budget, examples per test
     o2_owners: tuple[O2Owner, ...] = field(default=())
@@ -172,6 +175,12 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
     max_examples = pick("max_examples")
     if max_examples is not None and int(max_examples) < 1:
         raise ConfigError("--max-examples must be at least 1")
+    shard = _shard(pick("shard"))
+    database = pick("database")
+    if database is not None and str(database).startswith(("redis://", "rediss://", "unix://")):
+        from .databases import check_redis
+
+        check_redis(str(database))
     baseline = pick("baseline")
     if baseline is not None:
         from .baseline import read_baseline
@@ -180,6 +189,9 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
     return Settings(
         rules=tuple(only),
         baseline=str(baseline) if baseline is not None else None,
+        shard=shard,
+        database=str(database) if database is not None else None,
+        database_readonly=bool(pick("database_readonly", False)),
         duration=duration,
         max_examples=int(max_examples) if max_examples is not None else None,
         o2_target=o2_target,
@@ -195,3 +207,16 @@ def resolve(flags: Mapping[str, Any], table: Mapping[str, Any], origin: Path | N
         o2_owners=owners,
         derive_wallets=wallets,
     )
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """``"2/4"`` → (2, 4); None stays None."""
+    if value is None:
+        return None
+    try:
+        index, count = (int(part) for part in str(value).split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard must look like 2/4, not {value!r}") from None
+    if not 1 <= index <= count:
+        raise ConfigError(f"--shard {value}: the shard number must be between 1 and {count}")
+    return index, count

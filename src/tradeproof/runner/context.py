@@ -34,6 +34,9 @@ class ProtocolUnavailable(Exception):
 @dataclass
 class RunContext:
     settings: Settings
+    worker_id: str = ""  # pytest-xdist worker ("gw0" …): its own accounts
+    worker_count: int = 1
+    shared_reference: str | None = None  # the embedded reference the xdist controller started
     _server: Any = None
     _clients: dict[str, HttpClient] = field(default_factory=dict)
     _harness: dict[str, HarnessInfo | None] = field(default_factory=dict)
@@ -55,6 +58,8 @@ class RunContext:
         return url
 
     def _reference_url(self) -> str:
+        if self.shared_reference:
+            return self.shared_reference
         if self._server is None:
             from ..reference import BackgroundServer, create_app  # only the runner starts it
 
@@ -111,17 +116,29 @@ class RunContext:
     def o2_accounts(self) -> O2Accounts:
         if self._o2_accounts is None:
             has_harness = self.harness("o2") is not None
-            owners = [o.key for o in self.settings.o2_owners]
-            self._o2_accounts = O2Accounts(self.o2, f"run-{self.settings.seed}", has_harness, owners)
+            owners = self._mine([o.key for o in self.settings.o2_owners])
+            self._o2_accounts = O2Accounts(self.o2, self._key_family(), has_harness, owners)
         return self._o2_accounts
 
     @property
     def derive_accounts(self) -> DeriveAccounts:
         if self._derive_accounts is None:
             has_harness = self.harness("derive") is not None
-            parties = [Party(w.wallet, w.subaccount_id, w.key) for w in self.settings.derive_wallets]
-            self._derive_accounts = DeriveAccounts(self.derive, f"run-{self.settings.seed}", has_harness, parties)
+            parties = self._mine([Party(w.wallet, w.subaccount_id, w.key) for w in self.settings.derive_wallets])
+            self._derive_accounts = DeriveAccounts(self.derive, self._key_family(), has_harness, parties)
         return self._derive_accounts
+
+    def _mine(self, configured: list[Any]) -> list[Any]:
+        """This worker's share of the configured accounts (workers never share an owner)."""
+        if not self.worker_id:
+            return configured
+        index = int(self.worker_id.removeprefix("gw") or 0)
+        return configured[index :: max(1, self.worker_count)]
+
+    def _key_family(self) -> str:
+        """Keys are derived from the seed; each xdist worker gets its own owners (and so its
+        own nonces, and its own rate-limit budget per owner)."""
+        return f"run-{self.settings.seed}" + (f"-{self.worker_id}" if self.worker_id else "")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -139,6 +156,8 @@ class RunContext:
         return sum(client.request_count for client in self._clients.values())
 
     def close(self) -> None:
+        if self._o2_accounts is not None and not self.past_deadline():
+            self._o2_accounts.tidy()
         for client in self._clients.values():
             client.close()
         if self._server is not None:

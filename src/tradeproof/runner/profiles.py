@@ -6,7 +6,11 @@ reference on two cores); ``full`` runs more examples and adds the fuzz suites.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, Phase, settings
+
+not_set: Any = object()
 
 _QUIET_CHECKS = [
     HealthCheck.too_slow,
@@ -23,12 +27,14 @@ def profile_name(profile: str) -> str:
     return f"tradeproof-{profile}"
 
 
-def register() -> None:
+def register(database: Any = not_set) -> None:
     """Register both profiles with Hypothesis (idempotent)."""
+    extra = {} if database is not_set else {"database": database}
     for name, examples in EXAMPLES.items():
         settings.register_profile(
             profile_name(name),
             max_examples=examples,
+            **extra,
             deadline=None,  # network round trips vary; time limits belong to the HTTP client
             suppress_health_check=_QUIET_CHECKS,
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
@@ -36,6 +42,9 @@ def register() -> None:
         )
 
 
-def load(profile: str) -> None:
-    register()
+def load(profile: str, database: str | None = None, readonly: bool = False) -> None:
+    """Make ``profile`` Hypothesis' default, with the run's example database."""
+    from .databases import example_database
+
+    register(example_database(database, readonly))
     settings.load_profile(profile_name(profile))

@@ -45,6 +45,7 @@ class TestResult:
     observed: str = ""
     violated: str = ""  # the rule a failure names
     replay: str = ""  # path of the replay file written for this failure
+    examples: int = 0  # examples (or state-machine steps) a fuzz test ran
 
     def status_for(self, rule_id: str) -> Status:
         """This test's verdict on one of its rules: a failure on another rule did not reach it."""
@@ -63,7 +64,26 @@ class TestResult:
             "observed": self.observed,
             "evidence": list(self.evidence),
             "replay": self.replay,
+            "violated": self.violated,
+            "examples": self.examples,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        """The record ``as_dict`` made (how results travel from xdist workers)."""
+        return cls(
+            nodeid=str(data["nodeid"]),
+            rule_ids=tuple(data["rules"]),
+            status=Status(data["status"]),
+            message=str(data.get("message", "")),
+            duration=float(data.get("duration_s", 0.0)),
+            evidence=tuple(data.get("evidence", ())),
+            expected=str(data.get("expected", "")),
+            observed=str(data.get("observed", "")),
+            violated=str(data.get("violated", "")),
+            replay=str(data.get("replay", "")),
+            examples=int(data.get("examples", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -135,10 +155,21 @@ def exit_code(results: Sequence[RuleResult]) -> int:
     return EXIT_OK
 
 
-def catalogue(protocols: Iterable[str], only: Iterable[str] = ()) -> list[Rule]:
-    """The rules a run reports on: those of its protocols, or only the ``--rule`` ones."""
+def catalogue(protocols: Iterable[str], only: Iterable[str] = (), shard: tuple[int, int] | None = None) -> list[Rule]:
+    """The rules a run reports on: those of its protocols (or only the ``--rule`` ones),
+    and of its shard when the run is one of several."""
     wanted, chosen = set(protocols), set(only)
-    return [r for r in rules.all_rules() if r.protocol.value in wanted and (not chosen or r.id in chosen)]
+    return [
+        r for r in rules.all_rules()
+        if r.protocol.value in wanted and (not chosen or r.id in chosen) and (shard is None or shard_of(r.id, shard[1]) == shard[0])
+    ]
+
+
+def shard_of(rule_id: str, shards: int) -> int:
+    """The shard (1-based) a rule belongs to: round robin over the catalogue order, so
+    every shard gets a fair mix and the split never changes between runs."""
+    order = [r.id for r in rules.all_rules()]
+    return order.index(rule_id) % shards + 1
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,14 @@ class O2Trader:
         self._after(outcome)
         return outcome
 
+    def cancel_open_orders(self) -> None:
+        """Cancel every open order of this trader on every market, five per batch."""
+        for market in self.target.markets_json["markets"]:
+            market_id = norm_id(market["market_id"])
+            ids = [norm_id(o["order_id"]) for o in self.target.open_orders(market_id, self.trade_account_id)]
+            for start in range(0, len(ids), 5):
+                self.submit(o2msg.group(market_id, *(o2msg.cancel_order(i) for i in ids[start : start + 5])))
+
     def _after(self, outcome: Outcome) -> None:
         if outcome.accepted:
             self.nonce += 1
@@ -143,9 +151,21 @@ class O2Accounts:
     configured: Sequence[Key] = ()
     _counter: Iterator[int] = field(default_factory=itertools.count)
     _configured_left: list[Key] = field(default_factory=list)
+    created: list[O2Trader] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._configured_left = list(self.configured)
+
+    def tidy(self) -> None:
+        """Leave the target's books as found: cancel what the run's traders left resting
+        (best effort; a target that fails here has already been judged)."""
+        for trader in self.created:
+            if trader.session_key is None:
+                continue
+            try:
+                trader.cancel_open_orders()
+            except Exception:  # noqa: BLE001 - tidying must never turn a verdict into an error
+                continue
 
     def new(self, label: str = "trader", *, evm_owner: bool = False, session: bool = True) -> O2Trader:
         n = next(self._counter)
@@ -160,6 +180,7 @@ class O2Accounts:
         b256 = o2sig.owner_b256(owner, evm_owner)
         account_id = self.target.create_account(b256)
         trader = O2Trader(self.target, owner, account_id, evm_owner=evm_owner, label=f"{label}/{n}")
+        self.created.append(trader)
         if self.harness:
             minted = self.target.mint(account_id)
             if not minted.accepted:
