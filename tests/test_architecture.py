@@ -13,12 +13,12 @@ PACKAGE = ROOT / "src" / "tradeproof"
 LAYERS = [
     {"cli", "__main__"},
     {"pytest_plugin"},
-    {"reporting", "replay"},
+    {"reporting"},
     {"runner"},
     {"scenarios", "stateful", "fuzzing"},
     {"checks", "strategies", "target"},
     {"reference"},
-    {"messages"},
+    {"messages", "replay"},
     {"signing", "schemas"},
     {"rules", "codes", "errors", "_json", "_resources", "__init__"},
 ]
