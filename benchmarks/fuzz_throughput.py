@@ -30,7 +30,6 @@ Rows:
 from __future__ import annotations
 
 import argparse
-from http.client import HTTPConnection
 import itertools
 import json
 import multiprocessing
@@ -42,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from http.client import HTTPConnection
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import urlsplit

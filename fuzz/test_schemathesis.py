@@ -29,6 +29,7 @@ from hypothesis import given
 from tradeproof import fuzzing
 from tradeproof.target import NotProvisioned
 
+
 def _marks(operation):
     marks = [pytest.mark.rule(*operation.rules)] if operation.rules else []
     if operation.protocol == "o2" and operation.method != "GET":

@@ -9,11 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from broken_targets import Broken, catalogue
 
 from tradeproof import rules
 from tradeproof.reference import BackgroundServer
-
-from broken_targets import Broken, catalogue
 
 CATALOGUE = catalogue()
 

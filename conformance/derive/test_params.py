@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import strategies as st
 
 from tradeproof import schemas
 from tradeproof.checks import expect_accepted, expect_outcome, require

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import strategies as st
 
 from tradeproof.checks import RuleViolation, expect_accepted, require
 from tradeproof.scenarios.derive import (

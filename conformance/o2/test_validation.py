@@ -7,7 +7,8 @@ import pytest
 
 from tradeproof.checks import expect_outcome, require_o2_unchanged
 from tradeproof.scenarios.o2 import open_ids
-from tradeproof.strategies import O2_INVALID_RULES, Case, invalid_cases, o2_variants as variants, valid_cases
+from tradeproof.strategies import O2_INVALID_RULES, Case, invalid_cases, valid_cases
+from tradeproof.strategies import o2_variants as variants
 from tradeproof.target import o2_snapshot
 
 

@@ -9,8 +9,7 @@ URL`` are the same run.
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest

@@ -8,12 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from broken_targets import catalogue
 
 from tradeproof import fuzzing
 from tradeproof._resources import shipped_path
 from tradeproof.reference import BackgroundServer
-
-from broken_targets import catalogue
 
 FUZZ_TEST = shipped_path("fuzz") / "test_schemathesis.py"
 BAD = {"failed", "target-fault", "suite-error"}

@@ -17,9 +17,26 @@ from tradeproof.reference.o2.markets import CHAIN_ID, default_markets, markets_j
 from tradeproof.signing import derive as dsig
 from tradeproof.signing.keys import Key
 from tradeproof.strategies import (
-    DERIVE_EXECUTION_RULES, DERIVE_QUOTE_RULES, O2_BATCH_RULES, O2_ORDER_TYPE_RULES, O2_SESSION_RULES, Book,
-    DeriveLeg, DeriveView, Labelled, O2View, QuotePlan, Refer, SessionPlan, SignatureFault, Zones, derive_executions,
-    derive_quotes, o2_batches, o2_order_types, o2_session_updates,
+    DERIVE_EXECUTION_RULES,
+    DERIVE_QUOTE_RULES,
+    O2_BATCH_RULES,
+    O2_ORDER_TYPE_RULES,
+    O2_SESSION_RULES,
+    Book,
+    DeriveLeg,
+    DeriveView,
+    Labelled,
+    O2View,
+    QuotePlan,
+    Refer,
+    SessionPlan,
+    SignatureFault,
+    Zones,
+    derive_executions,
+    derive_quotes,
+    o2_batches,
+    o2_order_types,
+    o2_session_updates,
 )
 from tradeproof.strategies.flavours import execute_template, o2_template, quote_template, session_template
 from tradeproof.strategies.o2 import Batch, CancelOwn, Create, Settle

@@ -18,8 +18,19 @@ from tradeproof.signing.keys import Key
 from tradeproof.strategies import Edit, o2_batches, serial
 from tradeproof.strategies.from_schema import from_schema
 from tradeproof.strategies.mutations import (
-    COMPANIONS, DERIVE_SIGNATURE_RULES, LABELS, O2_SIGNATURE_RULES, SESSION_SIGNATURE_RULES, Labelled,
-    SignatureFault, apply, mutations, rule_for, rules_of, sites, violations,
+    COMPANIONS,
+    DERIVE_SIGNATURE_RULES,
+    LABELS,
+    O2_SIGNATURE_RULES,
+    SESSION_SIGNATURE_RULES,
+    Labelled,
+    SignatureFault,
+    apply,
+    mutations,
+    rule_for,
+    rules_of,
+    sites,
+    violations,
 )
 
 CHECK = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)

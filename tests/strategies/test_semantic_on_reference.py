@@ -18,11 +18,18 @@ from tradeproof.scenarios.derive import LegPlan, open_quote, send_quote, send_rf
 from tradeproof.scenarios.o2 import cancel_all, open_ids
 from tradeproof.signing import derive as dsig
 from tradeproof.strategies import (
-    Book, DeriveView, Labelled, O2View, Zones, derive_executions, derive_quotes, o2_batches,
+    Book,
+    DeriveView,
+    Labelled,
+    O2View,
+    Zones,
+    derive_executions,
+    derive_quotes,
+    o2_batches,
     o2_session_updates,
 )
-from tradeproof.target import DeriveAccounts, DeriveTarget, HttpClient, NoPacer, O2Accounts, O2Target
 from tradeproof.strategies.o2 import Create
+from tradeproof.target import DeriveAccounts, DeriveTarget, HttpClient, NoPacer, O2Accounts, O2Target
 from tradeproof.target.market import markets_of
 
 FEW = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)

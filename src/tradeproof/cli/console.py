@@ -16,6 +16,7 @@ from rich.table import Table
 from ..rules import Severity
 from ..runner.results import RuleResult, RunInfo, Status, TestResult, counts
 
+
 def _real_stdout() -> Any:
     try:
         return os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")

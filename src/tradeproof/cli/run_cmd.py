@@ -116,9 +116,9 @@ def run_command(**flags: Any) -> None:
 
     import pytest
 
-    from .console import ConsoleReporter
     from ..runner.profiles import SUITES
     from ..runner.results import exit_code
+    from .console import ConsoleReporter
 
     output_format = flags.pop("output_format")
     given = {k: v for k, v in flags.items() if v is not None}

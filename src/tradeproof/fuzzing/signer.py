@@ -389,8 +389,9 @@ class DeriveSigner:
         if _is_int(body.get("nonce")):
             body["nonce"] = derive_msg.new_nonce()
         if _is_int(body.get("signature_expiry_sec")):
-            ahead = (body["signature_expiry_sec"] + EXPIRY_SHIFT) % EXPIRY_WINDOW
-            body["signature_expiry_sec"] = self.now() + EXPIRY_FLOOR + ahead
+            given, now = body["signature_expiry_sec"], self.now()
+            if not now + 310 <= given <= now + EXPIRY_WINDOW:  # generated, not chosen: bring it near now
+                body["signature_expiry_sec"] = now + EXPIRY_FLOOR + (given + EXPIRY_SHIFT) % EXPIRY_WINDOW
         names = sorted(self.target.instrument_refs)
         for leg in body.get("legs") if isinstance(body.get("legs"), list) else ():
             if isinstance(leg, dict) and isinstance(leg.get("instrument_name"), str) and names:

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..messages import o2 as msg
+from ..strategies.o2 import Zones
 from ..target.accounts import O2Trader
 from ..target.market import MarketSpec
 from ..target.o2 import O2Target, norm_id, parse_int
 from ..target.outcome import Outcome
-from ..strategies.o2 import Zones
 
 DEFAULT_MID_WHOLE = 1000
 

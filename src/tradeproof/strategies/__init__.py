@@ -20,9 +20,25 @@ from .derive import TAMPERINGS as DRV_TAMPERINGS
 from .derive import ExecuteCase, invalid_execute_params, signed_field_tamperings, tampering_cases
 from .edits import DELETE, Edit
 from .flavours import (
-    DERIVE_EXECUTION_RULES, DERIVE_QUOTE_RULES, FLAVOURS, O2_BATCH_RULES, O2_ORDER_TYPE_RULES, O2_SESSION_RULES,
-    Book, DeriveLeg, DeriveView, Instrument, O2View, QuotePlan, Refer, SessionPlan, derive_executions,
-    derive_quotes, o2_batches, o2_order_types, o2_session_updates,
+    DERIVE_EXECUTION_RULES,
+    DERIVE_QUOTE_RULES,
+    FLAVOURS,
+    O2_BATCH_RULES,
+    O2_ORDER_TYPE_RULES,
+    O2_SESSION_RULES,
+    Book,
+    DeriveLeg,
+    DeriveView,
+    Instrument,
+    O2View,
+    QuotePlan,
+    Refer,
+    SessionPlan,
+    derive_executions,
+    derive_quotes,
+    o2_batches,
+    o2_order_types,
+    o2_session_updates,
 )
 from .from_schema import LEAVES, from_schema
 from .mutations import LABELS, Labelled, SignatureFault, mutations, rule_for, violations

@@ -46,7 +46,12 @@ from ..signing.keys import Key
 from ..target.market import MarketSpec
 from .from_schema import from_schema, named_composite
 from .mutations import (
-    DERIVE_SIGNATURE_RULES, O2_SIGNATURE_RULES, SESSION_SIGNATURE_RULES, Labelled, SignatureFault, mutations,
+    DERIVE_SIGNATURE_RULES,
+    O2_SIGNATURE_RULES,
+    SESSION_SIGNATURE_RULES,
+    Labelled,
+    SignatureFault,
+    mutations,
     signature_faults,
 )
 from .o2 import Batch, CancelOwn, Create, Settle, Zones, valid_batches

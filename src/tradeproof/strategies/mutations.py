@@ -25,8 +25,8 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -471,7 +471,7 @@ def _branches(node: Node, key: str) -> list[Node]:
     return [node.child(key, i) for i in range(len(node.schema[key]))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tags(node: Node) -> frozenset[str] | None:
     """The keys a one-key object must have to match some branch of this union — when
     every branch is such a tagged object or a constant that is not an object — else None."""
@@ -486,7 +486,7 @@ def _tags(node: Node) -> frozenset[str] | None:
     return frozenset(tags)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _matches_no_branch(node: Node, value_json: str) -> bool:
     value = json.loads(value_json)
     return not any(b.is_valid(value) for b in _branches(node, "oneOf"))

@@ -508,7 +508,8 @@ async def test_exchange_on_another_domain_refuses_testnet_signatures(
     exchange = DeriveExchange(clock=clock, domain=other)
     maker, taker = Key.derive("dom", "maker"), Key.derive("dom", "taker")
     m, t = exchange.fund(maker.evm_address, "100000"), exchange.fund(taker.evm_address, "100000")
-    headers = lambda k: msg.auth_headers(k, k.evm_address, clock.ms)
+    def headers(k):
+        return msg.auth_headers(k, k.evm_address, clock.ms)
     rfq = exchange.call("private/send_rfq", {"subaccount_id": t, "legs": RFQ_LEGS}, headers(taker))
     refs = {
         n: msg.InstrumentRef.from_json(

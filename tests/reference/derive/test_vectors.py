@@ -51,7 +51,8 @@ def test_protocol_vector_quote_and_execute_are_accepted() -> None:
     assert owner.evm_address == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
     assert exchange.fund(maker.evm_address, "100000") == 1001
     assert exchange.fund(owner.evm_address, "100000") == 1002
-    headers = lambda key, wallet: msg.auth_headers(key, wallet, int(now * 1000))
+    def headers(key, wallet):
+        return msg.auth_headers(key, wallet, int(now * 1000))
     exchange.call(
         "private/register_scoped_session_key",
         {

@@ -55,7 +55,7 @@ class QuoteLeg:
 
 def legs_key(legs: Iterable[QuoteLeg]) -> tuple[tuple[str, str, Decimal, Decimal], ...]:
     """Order-independent identity of a set of priced legs (Decimal equality: 2 == 2.0)."""
-    return tuple(sorted((l.instrument_name, l.direction, l.price, l.amount) for l in legs))
+    return tuple(sorted((leg.instrument_name, leg.direction, leg.price, leg.amount) for leg in legs))
 
 
 @dataclass(slots=True)
