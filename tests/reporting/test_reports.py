@@ -64,3 +64,19 @@ def test_write_all_writes_the_three_reports(tmp_path, recorded):
     assert sorted(p.name for p in paths) == ["tradeproof-junit.xml", "tradeproof-report.html", "tradeproof-report.json"]
     ET.parse(paths[0])
     json.loads(paths[1].read_text())
+
+
+def test_faults_outside_the_rules_are_reported(recorded):
+    import dataclasses
+
+    from tradeproof.runner.results import Status, TestResult
+
+    run, results = recorded
+    probe = TestResult("fuzz/test_schemathesis.py::test_schemathesis[o2-GET-/v1/depth]", (), Status.FAULT,
+                       "target fault: HTTP 500", 0.1, ({"method": "GET", "url": "/v1/depth", "status": 500},))
+    run = dataclasses.replace(run, unattributed=(probe,))
+    report = json.loads(json.dumps(json_summary(run, results)))
+    assert report["run"]["unattributed"][0]["nodeid"] == probe.nodeid and report["exit_code"] == 3
+    suite = junit_xml(run, results).getroot().find("testsuite[@name='tradeproof.unattributed']")
+    assert suite is not None and suite.find("testcase/error") is not None
+    assert 'id="unattributed"' in html_report(run, results)

@@ -48,3 +48,12 @@ def test_a_violation_counts_against_the_rule_it_names_even_if_not_tagged():
     setup_failure = TestResult("t", ("DRV-MAX-FEE",), Status.FAILED, violated="DRV-VALID-ACCEPTED")
     fee, valid = aggregate([setup_failure], [rules.get("DRV-MAX-FEE"), rules.get("DRV-VALID-ACCEPTED")])
     assert (fee.status, valid.status) == (Status.FAILED, Status.FAILED)
+
+
+def test_a_fault_outside_any_rule_still_decides_the_exit_code():
+    must = rules.get("O2-FOK-REVERT")
+    passed = aggregate([result(must.id, Status.PASSED)], [must])
+    probe = TestResult("fuzz/test_schemathesis.py::test_schemathesis[o2-GET-/v1/depth]", (), Status.FAULT, "HTTP 500")
+    assert exit_code(passed, [probe]) == 3
+    assert exit_code(passed, [TestResult("t", (), Status.ERROR, "suite error")]) == 1
+    assert exit_code(passed, []) == 0

@@ -124,6 +124,8 @@ class ConsoleReporter:
                     f"  {result.rule.id} [{result.rule.severity.value}] {result.status.value}: {result.reason[:300]}",
                     markup=False,
                 )
+        for test in run.unattributed:
+            self.console.print(f"  {test.status.value} outside any rule: {test.nodeid}: {test.message[:300]}", markup=False)
         tally = counts(results)
         must_failed = sum(r.status is Status.FAILED and r.rule.severity is Severity.MUST for r in results)
         parts = [f"{n} {status}" for status, n in tally.items() if n]

@@ -130,4 +130,4 @@ def fuzz_command(**flags: Any) -> None:
         reporter.print_annotations([r for r in results if r.tests])
     if reporter.interrupted:
         click.echo("tradeproof: interrupted; what was found is kept (reports and replay files above)")
-    sys.exit(exit_code(results))
+    sys.exit(exit_code(results, run.unattributed))

@@ -145,4 +145,4 @@ def run_command(**flags: Any) -> None:
     reporter.print_summary(results, run)
     if output_format == "github":
         reporter.print_annotations(results)
-    sys.exit(exit_code(results))
+    sys.exit(exit_code(results, run.unattributed))

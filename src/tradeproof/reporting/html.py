@@ -167,8 +167,20 @@ def _chart(timeline: Sequence[dict[str, float]]) -> str:
     )
 
 
+def _unattributed(run: RunInfo) -> str:
+    """Target faults met by tests no rule is tagged on (a fuzzer probing a read endpoint)."""
+    if not run.unattributed:
+        return ""
+    items = "".join(
+        f"<details open><summary>{escape(t.status.value)}: {escape(t.nodeid)}</summary><p>{escape(t.message)}</p>"
+        f"{''.join(_exchange(e) for e in t.evidence[-2:] if isinstance(e, dict))}</details>"
+        for t in run.unattributed
+    )
+    return f'<h2 id="unattributed">Faults outside the rules</h2>{items}'
+
+
 def html_report(run: RunInfo, results: Sequence[RuleResult]) -> str:
-    code = exit_code(results)
+    code = exit_code(results, run.unattributed)
     started = datetime.fromtimestamp(run.started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     meta = [
         ("targets", ", ".join(f"{k}: {v}" for k, v in run.targets.items())),
@@ -191,7 +203,7 @@ def html_report(run: RunInfo, results: Sequence[RuleResult]) -> str:
         f"<h1>tradeproof report</h1><p class='muted'>conformance of a signed trading API, rule by rule</p>"
         f'<table class="meta">{meta_rows}</table>'
         f"<h2>Rules</h2>{_legend(results)}{_matrix(run, results)}{_chart(run.timeline)}"
-        f"<h2>Details</h2>{''.join(_detail(r) for r in ordered)}"
+        f"{_unattributed(run)}<h2>Details</h2>{''.join(_detail(r) for r in ordered)}"
         "</body></html>\n"
     )
 

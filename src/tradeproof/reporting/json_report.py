@@ -17,7 +17,7 @@ def json_summary(run: RunInfo, results: Sequence[RuleResult]) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "run": run.as_dict(),
         "summary": counts(results),
-        "exit_code": exit_code(results),
+        "exit_code": exit_code(results, run.unattributed),
         "rules": [r.as_dict() for r in results],
     }
 

@@ -51,6 +51,14 @@ def junit_xml(run: RunInfo, results: Sequence[RuleResult]) -> ET.ElementTree:
                 time=f"{sum(t.duration for t in result.tests):.3f}",
             )
             _outcome(case, result)
+    if run.unattributed:
+        suite = ET.SubElement(root, "testsuite", name="tradeproof.unattributed", tests=str(len(run.unattributed)),
+                              errors=str(len(run.unattributed)))
+        for test in run.unattributed:
+            case = ET.SubElement(suite, "testcase", classname="tradeproof.unattributed", name=test.nodeid,
+                                 time=f"{test.duration:.3f}")
+            node = ET.SubElement(case, "error", message=test.message[:500], type=test.status.value)
+            node.text = "\n".join(json.dumps(e, indent=2, default=str) for e in test.evidence[-2:])
     return ET.ElementTree(root)
 
 

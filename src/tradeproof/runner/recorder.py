@@ -29,6 +29,13 @@ def plain_nodeid(item: pytest.Item) -> str:
     return nodeid[:at] if at > nodeid.rfind("]") else nodeid
 
 
+def _is_tradeproof(item: pytest.Item) -> bool:
+    """Does the test use the run's target (a fixture of the plugin)? Only then is an
+    untagged test's failure the target's business."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"tradeproof_context", "o2", "derive", "campaign", "examples", "new_trader", "new_party"})
+
+
 def rule_ids_of(item: pytest.Item) -> tuple[str, ...]:
     ids: list[str] = []
     for mark in item.iter_markers("rule"):
@@ -61,8 +68,10 @@ class Recorder:
         report = outcome.get_result()
         ids = rule_ids_of(item)
         final = report.when == "call" or (report.when == "setup" and not report.passed)
-        if not ids or not final:
+        if not final:
             return
+        if not ids and (report.passed or report.skipped or not _is_tradeproof(item)):
+            return  # a test no rule is tagged on matters only when it fails against the target
         from .classify import result_of
 
         result = result_of(plain_nodeid(item), ids, report, call)
@@ -153,6 +162,7 @@ class Recorder:
                 schema_version=__version__,
                 timeline=tuple(campaign.timeline) if campaign is not None else (),
                 baseline=settings.baseline,
+                unattributed=tuple(t for t in self.results if not t.rule_ids),
             )
             results = aggregate(self.results, catalogue(settings.protocols, settings.rules, settings.shard))
             if settings.baseline:

@@ -143,14 +143,17 @@ def aggregate(tests: Iterable[TestResult], wanted: Iterable[Rule]) -> list[RuleR
     return [RuleResult(rule, rule_status(rule.id, by_rule.get(rule.id, [])), tuple(by_rule.get(rule.id, []))) for rule in wanted]
 
 
-def exit_code(results: Sequence[RuleResult]) -> int:
+def exit_code(results: Sequence[RuleResult], unattributed: Sequence[TestResult] = ()) -> int:
     """0 all ``must`` rules hold; 1 one failed (or could not be checked because the suite
-    broke); 3 the target faulted. A fault wins: a faulty target's verdicts cannot be trusted."""
+    broke); 3 the target faulted — also in a test no rule is tagged on (a fuzzer probing
+    a read endpoint). A fault wins: a faulty target's verdicts cannot be trusted."""
     from ..errors import EXIT_OK, EXIT_RULE_FAILED, EXIT_TARGET_FAULT
 
-    if any(r.status is Status.FAULT for r in results):
+    if any(r.status is Status.FAULT for r in results) or any(t.status is Status.FAULT for t in unattributed):
         return EXIT_TARGET_FAULT
     if any(r.status in (Status.FAILED, Status.ERROR) and r.rule.severity is Severity.MUST for r in results):
+        return EXIT_RULE_FAILED
+    if any(t.status in (Status.FAILED, Status.ERROR) for t in unattributed):
         return EXIT_RULE_FAILED
     return EXIT_OK
 
@@ -186,6 +189,7 @@ class RunInfo:
     schema_version: str = ""
     baseline: str | None = None
     timeline: tuple[dict[str, float], ...] = ()
+    unattributed: tuple[TestResult, ...] = ()  # tests with no rule that did not pass (faults)
 
     @property
     def duration(self) -> float:
@@ -204,6 +208,7 @@ class RunInfo:
             "schema_version": self.schema_version,
             "baseline": self.baseline,
             "timeline": list(self.timeline),
+            "unattributed": [t.as_dict() for t in self.unattributed],
         }
 
 
