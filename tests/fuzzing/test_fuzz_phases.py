@@ -11,19 +11,21 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
 from tradeproof.fuzzing.operations import document_path
+from tradeproof.reference import BackgroundServer, create_app
 
 HOOKS = textwrap.dedent(
     """
     import json, os
     import schemathesis
     from tradeproof import fuzzing
-    from tradeproof.target import HttpClient, O2Accounts, O2Target, Pacer
+    from tradeproof.target import HttpClient, NoPacer, O2Accounts, O2Target
 
-    target = O2Target(HttpClient(os.environ["TRADEPROOF_TEST_URL"]), Pacer())
+    target = O2Target(HttpClient(os.environ["TRADEPROOF_TEST_URL"]), NoPacer())
     accounts = O2Accounts(target, "st-hooks", harness=True)
     signer = fuzzing.O2Signer(target, accounts.new, pool_size=2, session_pool_size=1)
     signer.ready()
@@ -63,10 +65,18 @@ def st_run(url: str, tmp_path, phases: str, *, hooks: bool) -> Counter:
     return Counter(tuple(json.loads(line)) for line in log.read_text().splitlines())
 
 
+@pytest.fixture(scope="module")
+def unlimited() -> Iterator[str]:
+    """A reference target without the rate limit: what is tested is signing, not pacing
+    (the coverage phase sends a few hundred requests)."""
+    with BackgroundServer(create_app(rate_limit=False)) as server:
+        yield server.url
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("phases", ["coverage", "fuzzing"])
-def test_st_run_with_the_hook_gets_batches_accepted(reference, tmp_path, phases):
-    signed = st_run(reference, tmp_path, phases, hooks=True)
+def test_st_run_with_the_hook_gets_batches_accepted(unlimited, tmp_path, phases):
+    signed = st_run(unlimited, tmp_path, phases, hooks=True)
     assert signed[(phases, True)] > 0, signed
-    unsigned = st_run(reference, tmp_path, phases, hooks=False)
+    unsigned = st_run(unlimited, tmp_path, phases, hooks=False)
     assert unsigned[(phases, True)] == 0 and unsigned[(phases, False)] > 0, unsigned

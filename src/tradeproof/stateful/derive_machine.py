@@ -51,6 +51,7 @@ FAULTS = {
     "altered-legs": "DRV-LEGS-MISMATCH", "other-rfq": "DRV-QUOTE-OTHER-RFQ", "unknown-quote": "DRV-QUOTE-UNKNOWN",
 }
 DIRECTIONS = ("buy", "sell")
+REUSE = ("new", "same", "double")  # where an RFQ's legs come from (see send_rfq)
 LIFETIME = 900  # seconds a signature is valid for (quotes and executions)
 GENEROUS_FEE = "1000"
 MAKER_FEES = ("1000", "25", "1")  # tight max_fees keep the unreported maker fee's interval small
@@ -287,17 +288,23 @@ def derive_machine(
 
         # ============================================================== RFQs and quotes
 
-        @step(target=quotes, taker=parties, legs=leg_plans, same_legs=st.booleans(), quotes=quote_plans)
+        @step(target=quotes, taker=parties, legs=leg_plans, reuse=st.sampled_from(REUSE), quotes=quote_plans)
         @_noting_failures
         def send_rfq(
-            self, taker: Trader, legs: Sequence[Sequence[Any]], same_legs: bool, quotes: Sequence[Sequence[Any]]
+            self, taker: Trader, legs: Sequence[Sequence[Any]], reuse: str, quotes: Sequence[Sequence[Any]]
         ) -> Any:
-            """An RFQ (new legs, or the legs of the latest RFQ whose fee is known) and its
-            first quotes: ``(maker offset among the other parties, direction, prices, max_fee)``."""
+            """An RFQ and its first quotes: ``(maker offset among the other parties,
+            direction, prices, max_fee)``. Its legs are new (``reuse="new"``), those of the
+            latest RFQ whose fee is known (``"same"``, so max_fee can be set just below it),
+            or those of the latest RFQ at twice the amounts (``"double"``, so a position
+            can be taken through zero rather than only back to it)."""
             self._tick("DRV-VALID-ACCEPTED")
             known = [r for r in self.model.rfqs.values() if package(r.legs) in self.model.fees]
-            if same_legs and known:
+            latest = list(self.model.rfqs.values())[-1:]
+            if reuse == "same" and known:
                 plan = list(known[-1].legs)
+            elif reuse == "double" and latest:
+                plan = [(n, d, a * 2) for n, d, a in latest[0].legs]
             else:
                 plan = [(str(n), str(d), amount_of(str(n), int(s))) for n, d, s in legs]
             rfq = self._rfq(taker, plan)
