@@ -23,6 +23,8 @@ from tradeproof.scenarios.derive import (
 from tradeproof.signing.corrupt import other_key
 from tradeproof.strategies import DRV_SCHEMA_BREAKS, invalid_execute_params
 
+STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
+
 EXECUTE = "private/execute_quote"
 
 

@@ -10,6 +10,8 @@ from tradeproof.messages import o2 as msg
 from tradeproof.signing.corrupt import O2Corruption, o2_bad_signature
 from tradeproof.target import o2_snapshot
 
+STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
+
 
 def settle(trader, spec):
     return msg.group(spec.market_id, msg.settle_balance(msg.contract(trader.trade_account_id)))

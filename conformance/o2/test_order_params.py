@@ -10,6 +10,8 @@ from tradeproof.checks import expect_outcome, require_o2_unchanged
 from tradeproof.messages import o2 as msg
 from tradeproof.target import o2_snapshot
 
+STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
+
 
 def _bad_order(rule_id, spec, zones, lots, draw):
     """(price, quantity) breaking only ``rule_id`` (as far as the market's numbers allow)."""

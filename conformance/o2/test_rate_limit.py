@@ -13,6 +13,8 @@ from tradeproof.messages import o2 as msg
 from tradeproof.signing.keys import Key
 from tradeproof.target import Kind
 
+STAGE = 2  # waits out whole seconds: run last (see tradeproof.pytest_plugin)
+
 BURST = 6
 
 

@@ -24,6 +24,8 @@ CORRUPTION_RULES = {
     O2Corruption.FLIPPED_RECOVERY: "O2-SIG-RECOVERY-BIT",
 }
 
+STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
+
 
 @pytest.mark.parametrize(
     "corruption",

@@ -11,6 +11,8 @@ from tradeproof.strategies import O2_INVALID_RULES, Case, invalid_cases, valid_c
 from tradeproof.strategies import o2_variants as variants
 from tradeproof.target import o2_snapshot
 
+STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
+
 
 def send(case: Case, trader, markets):
     """Sign the case's batch for this trader, apply its edits, send it."""

@@ -186,6 +186,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    folders = {item.path.parent: rank for rank, item in reversed(list(enumerate(items)))}  # first seen
+    items.sort(key=lambda item: (folders[item.path.parent], _stage(item)))  # stable: modules stay whole
+
+
+def _stage(item: pytest.Item) -> int:
+    """When a test module runs within its suite (folder): its ``STAGE`` (default 1),
+    lowest first. The suites put one-request refusals at 0, so a broken target fails fast
+    (``--exit-first``, CI gates), and the rate limit, which waits out whole seconds, at 2.
+    Suites and modules stay whole, so their package- and module-scoped fixtures (quotes
+    and keys set to expire while the suite runs) are made once."""
+    module = getattr(item, "module", None)
+    stage = getattr(module, "STAGE", 1)
+    return stage if isinstance(stage, int) else 1
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

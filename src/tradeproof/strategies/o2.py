@@ -10,6 +10,7 @@ signing — a target must parse before it can verify).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -130,18 +131,28 @@ class Zones:
         return self.mids.get(spec.market_id) or spec.price(1000)
 
 
+SIDES = ("Buy", "Sell")
+RESTING_KINDS = ("Spot", "PostOnly", "Limit")
+
+
 def resting_orders(spec: MarketSpec, zones: Zones) -> st.SearchStrategy[Create]:
     """Spot, PostOnly or Limit orders that rest without crossing anything."""
-    mid = zones.mid(spec)
+    return _resting_orders(spec, zones.mid(spec))
+
+
+@functools.lru_cache(maxsize=256)
+def _resting_orders(spec: MarketSpec, mid: int) -> st.SearchStrategy[Create]:
+    # cached: batches draw these per action, and building a composite strategy costs
+    # far more than drawing from one (it inspects the function's signature)
     low_ticks = max(1, mid // 10 // spec.tick)
+    buy_ticks, sell_ticks = st.integers(1, low_ticks), st.integers(10 * mid // spec.tick, 20 * mid // spec.tick)
 
     @st.composite
     def build(draw: st.DrawFn) -> Create:
-        side = draw(st.sampled_from(["Buy", "Sell"]))
-        ticks = draw(st.integers(1, low_ticks)) if side == "Buy" else draw(st.integers(10 * mid // spec.tick, 20 * mid // spec.tick))
-        price = ticks * spec.tick
+        side = draw(st.sampled_from(SIDES))
+        price = draw(buy_ticks if side == "Buy" else sell_ticks) * spec.tick
         quantity = spec.quantity(price, draw(st.integers(1, 3)))
-        kind = draw(st.sampled_from(["Spot", "PostOnly", "Limit"]))
+        kind = draw(st.sampled_from(RESTING_KINDS))
         order_type: Any = {"Limit": [str(price), str(int(time.time() * 1000))]} if kind == "Limit" else kind
         return Create(side, price, quantity, order_type)
 
@@ -149,8 +160,13 @@ def resting_orders(spec: MarketSpec, zones: Zones) -> st.SearchStrategy[Create]:
 
 
 def _actions(spec: MarketSpec, zones: Zones, n: int) -> st.SearchStrategy[tuple[Action, ...]]:
+    return _actions_at(spec, zones.mid(spec), n)
+
+
+@functools.lru_cache(maxsize=1024)
+def _actions_at(spec: MarketSpec, mid: int, n: int) -> st.SearchStrategy[tuple[Action, ...]]:
     one: st.SearchStrategy[Action] = st.one_of(
-        resting_orders(spec, zones), st.just(Settle()), st.integers(0, 9).map(CancelOwn)
+        _resting_orders(spec, mid), st.just(Settle()), st.integers(0, 9).map(CancelOwn)
     )
     return st.lists(one, min_size=n, max_size=n).map(tuple)
 
@@ -376,4 +392,4 @@ def invalid_cases(
         if variant not in names:
             raise ValueError(f"unknown variant {variant!r} of {rule_id}; known: {', '.join(names)}")
         return make(markets, zones, variant)
-    return st.sampled_from(names).flatmap(lambda name: make(markets, zones, name))
+    return st.one_of([make(markets, zones, name) for name in names])  # built once, not per draw (flatmap would)
