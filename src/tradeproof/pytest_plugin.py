@@ -186,7 +186,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-    folders = {item.path.parent: rank for rank, item in reversed(list(enumerate(items)))}  # first seen
+    folders: dict[object, int] = {}
+    for item in items:
+        folders.setdefault(item.path.parent, len(folders))  # suites in collection order
     items.sort(key=lambda item: (folders[item.path.parent], _stage(item)))  # stable: modules stay whole
 
 
@@ -194,8 +196,8 @@ def _stage(item: pytest.Item) -> int:
     """When a test module runs within its suite (folder): its ``STAGE`` (default 1),
     lowest first. The suites put one-request refusals at 0, so a broken target fails fast
     (``--exit-first``, CI gates), and the rate limit, which waits out whole seconds, at 2.
-    Suites and modules stay whole, so their package- and module-scoped fixtures (quotes
-    and keys set to expire while the suite runs) are made once."""
+    Suites and modules stay whole, so module-scoped fixtures (quotes and keys set to
+    expire while their module runs) are made once."""
     module = getattr(item, "module", None)
     stage = getattr(module, "STAGE", 1)
     return stage if isinstance(stage, int) else 1

@@ -22,7 +22,7 @@ from rich.table import Table
 from ..errors import EXIT_USAGE, UsageError
 from . import app, plain_errors
 from .console import ConsoleReporter
-from .run_cmd import preflight, pytest_args, resolve_settings, target_options
+from .run_cmd import exit_on_suite_errors, preflight, pytest_args, resolve_settings, target_options
 
 REFRESH = 0.5
 PLAIN_EVERY = 10.0
@@ -115,12 +115,7 @@ def fuzz_command(**flags: Any) -> None:
             args += [flag, str(given[key])]
     reporter = FuzzConsole()
     pytest.main(args, plugins=[reporter])
-    if reporter.collect_errors or reporter.internal_error:
-        for line in reporter.collect_errors:
-            click.echo(f"tradeproof: cannot load a fuzz module: {line}", err=True)
-        if reporter.internal_error:
-            click.echo(f"tradeproof: internal error: {reporter.internal_error}", err=True)
-        sys.exit(EXIT_USAGE)
+    exit_on_suite_errors(reporter, "a fuzz module")
     if reporter.summary is None:
         click.echo("tradeproof: no fuzz test ran", err=True)
         sys.exit(EXIT_USAGE)

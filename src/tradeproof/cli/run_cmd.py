@@ -106,6 +106,18 @@ def pytest_args(settings: Any, flags: dict[str, Any], suites: tuple[str, ...]) -
     return args
 
 
+def exit_on_suite_errors(reporter: Any, what: str) -> None:
+    """Exit 2, saying why, when ``what`` would not load or pytest failed inside: the
+    suite could not run, so no verdict may be given."""
+    if not (reporter.collect_errors or reporter.internal_error):
+        return
+    for line in reporter.collect_errors:
+        click.echo(f"tradeproof: cannot load {what}: {line}", err=True)
+    if reporter.internal_error:
+        click.echo(f"tradeproof: internal error: {reporter.internal_error}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
 @app.command("run")
 @target_options
 @click.option("--profile", type=click.Choice(["ci", "full"]), help="ci: every rule once, bounded [default]; full: more examples + fuzz.")
@@ -130,12 +142,7 @@ def run_command(**flags: Any) -> None:
     preflight(settings)
     reporter = ConsoleReporter()
     code = pytest.main(pytest_args(settings, given, SUITES[settings.profile]), plugins=[reporter])
-    if reporter.collect_errors or reporter.internal_error:
-        for line in reporter.collect_errors:
-            click.echo(f"tradeproof: cannot load a suite module: {line}", err=True)
-        if reporter.internal_error:
-            click.echo(f"tradeproof: internal error: {reporter.internal_error}", err=True)
-        sys.exit(EXIT_USAGE)
+    exit_on_suite_errors(reporter, "a suite module")
     if code == pytest.ExitCode.USAGE_ERROR:
         sys.exit(EXIT_USAGE)
     if reporter.summary is None:

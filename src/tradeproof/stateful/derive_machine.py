@@ -300,11 +300,11 @@ def derive_machine(
             can be taken through zero rather than only back to it)."""
             self._tick("DRV-VALID-ACCEPTED")
             known = [r for r in self.model.rfqs.values() if package(r.legs) in self.model.fees]
-            latest = list(self.model.rfqs.values())[-1:]
+            latest = next(reversed(self.model.rfqs.values()), None)
             if reuse == "same" and known:
                 plan = list(known[-1].legs)
-            elif reuse == "double" and latest:
-                plan = [(n, d, a * 2) for n, d, a in latest[0].legs]
+            elif reuse == "double" and latest is not None:
+                plan = [(n, d, a * 2) for n, d, a in latest.legs]
             else:
                 plan = [(str(n), str(d), amount_of(str(n), int(s))) for n, d, s in legs]
             rfq = self._rfq(taker, plan)
