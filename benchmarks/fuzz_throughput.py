@@ -192,9 +192,8 @@ def row_schemathesis_hook(url: str, examples: int, random_seed: int) -> dict[str
 def row_st_run(url: str, examples: int, random_seed: int) -> dict[str, Any]:
     from tradeproof.fuzzing.operations import document_path
 
-    st_cli = os.path.join(os.path.dirname(sys.executable), "st")
-    command = [
-        st_cli, "--no-color", "run", str(document_path("o2")), "--url", url, "--phases", "fuzzing",
+    command = [  # `st`, run by this interpreter (so it finds tradeproof's hook module)
+        sys.executable, "-m", "schemathesis.cli", "--no-color", "run", str(document_path("o2")), "--url", url, "--phases", "fuzzing",
         "-n", str(examples), "--include-operation-id", "sessionActions", "--continue-on-failure",
         "--generation-database", "none", "--workers", "1", "--seed", str(random_seed),
     ]

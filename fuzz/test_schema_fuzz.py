@@ -11,20 +11,25 @@ so the minimal example Hypothesis reports still breaks the rule it is reported u
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import assume
 
 from tradeproof.checks import expect_outcome
 from tradeproof.messages import o2 as msg
 from tradeproof.scenarios.derive import LegPlan, open_quote
+from tradeproof.signing import o2 as osig
 from tradeproof.strategies import (
     DERIVE_EXECUTION_RULES,
     O2_BATCH_RULES,
+    O2_SESSION_RULES,
     DeriveView,
     O2View,
     SignatureFault,
     derive_executions,
     o2_batches,
+    o2_session_updates,
 )
 
 
@@ -57,6 +62,33 @@ def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, ex
             keep_label(case, examples)
             body = case.instance
         expect_outcome(case.rule_id, trader.send_actions(body), detail=case.description)
+
+    with campaign.running():
+        examples(check)
+
+
+@pytest.mark.fuzz_weight(2)
+@pytest.mark.rule(*O2_SESSION_RULES)
+def test_invalid_o2_session_updates_get_their_rule(o2, new_trader, o2_markets, o2_zones, examples, campaign):
+    view = O2View(tuple(o2_markets), o2_zones)
+    trader = new_trader("schema-fuzz-session")
+
+    def check(draw) -> None:
+        case = draw(o2_session_updates("invalid", view), "case")
+        campaign.tick(rules=(case.rule_id,))
+        plan = case.request
+        key, expiry = plan.session_key(trader.label), int(time.time()) + plan.expires_in
+        contracts = plan.contract_ids(o2_markets)
+        body = trader.session_body(key, expiry=expiry, contract_ids=contracts)
+        if isinstance(case, SignatureFault):
+            signed = osig.session_signing_bytes(trader.nonce, o2.context.chain_id, key.fuel_address, expiry, contracts)
+            bad = case.session_signature(trader.owner, signed, evm=trader.evm_owner)
+            body = {**body, "signature": osig.signature_json(bad)}
+        else:
+            case = case.finish(body)
+            keep_label(case, examples)
+            body = case.instance
+        expect_outcome(case.rule_id, trader.send_session(body), detail=case.description)
 
     with campaign.running():
         examples(check)

@@ -4,26 +4,18 @@ rate-limited. (Every other test paces its owners and must never see a 429.)"""
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tradeproof.checks import expect_outcome, fault_if_faulty, require
 from tradeproof.messages import o2 as msg
+from tradeproof.scenarios.o2 import burst
 from tradeproof.signing.keys import Key
 from tradeproof.target import Kind
 
 STAGE = 2  # waits out whole seconds: run last (see tradeproof.pytest_plugin)
 
 BURST = 6
-
-
-def _burst(send, bodies):
-    """Send all bodies at once (so a remote target also sees them within one second)."""
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        outcomes = list(pool.map(send, bodies))
-    return outcomes, time.monotonic() - started
 
 
 @pytest.mark.rule("O2-RATE-LIMIT")
@@ -44,7 +36,7 @@ def test_sixth_request_in_a_second_is_rate_limited(endpoint, o2, new_trader, o2_
             {**trader.session_body(k), "nonce": str(trader.nonce + i)} for i, k in enumerate(keys)
         ]
         send = lambda body: o2.put_session(body, trader.owner_b256, paced=False)  # noqa: E731
-    outcomes, elapsed = _burst(send, bodies)
+    outcomes, elapsed = burst(send, bodies)
     for outcome in outcomes:
         fault_if_faulty(outcome)
     if elapsed > 0.9:

@@ -21,6 +21,11 @@ from . import app, plain_errors
 PYTEST_INI = Path(__file__).resolve().parent.parent / "runner" / "pytest.ini"
 
 
+def _joined(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> str | None:
+    """A repeatable option as one comma-separated value (None when not given)."""
+    return ",".join(values) or None
+
+
 def target_options(func: Any) -> Any:
     """The options ``run`` (and later ``fuzz``) share with the pytest plugin."""
     options = [
@@ -33,7 +38,8 @@ def target_options(func: Any) -> Any:
         click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for keys and examples [random]."),
         click.option("--request-timeout", type=click.FloatRange(min=0.1, max=600), help="Seconds per request [10]."),
         click.option("--deadline", type=click.FloatRange(min=1), help="Seconds for the whole run; then every check still to do is a target fault."),
-        click.option("--rule", help="Only these rule ids, comma-separated (see `tradeproof rules`)."),
+        click.option("--rule", multiple=True, callback=_joined,
+                     help="Only these rule ids, comma-separated or repeated (see `tradeproof rules`)."),
         click.option("--baseline", type=click.Path(dir_okay=False), help="Known failures: reported, not failing the run."),
         click.option("--workers", type=click.IntRange(min=1, max=64), help="Processes to run checks in (pytest-xdist) [1]."),
         click.option("--shard", help="Run only shard I of N (e.g. 2/4): rules split deterministically between CI jobs."),

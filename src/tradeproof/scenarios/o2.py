@@ -6,7 +6,9 @@ rests: generated orders of the validation rules stay ≥ 10× away (``strategies
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -126,3 +128,37 @@ class Scene:
 
     def open_by_id(self, trader: O2Trader) -> dict[str, dict[str, Any]]:
         return {norm_id(o["order_id"]): o for o in open_orders(trader, self.spec)}
+
+
+def bad_order(
+    rule_id: str, spec: MarketSpec, zones: Zones, lots: int, pick: Callable[[int, int], int]
+) -> tuple[int, int] | None:
+    """(price, quantity) breaking only ``rule_id`` of the order-parameter rules, or None
+    when the market's numbers leave no such order. ``pick(lo, hi)`` chooses an integer
+    in [lo, hi] (a Hypothesis draw)."""
+    price = max(spec.tick, zones.mid(spec) // 20 // spec.tick * spec.tick)
+    if rule_id == "O2-ORDER-ZERO":
+        return (0, spec.lots(price, lots)) if pick(0, 1) == 0 else (price, 0)
+    if rule_id == "O2-ORDER-TICK":
+        if spec.tick == 1:
+            return None
+        off = price + pick(1, spec.tick - 1)
+        return off, spec.quantity(off, lots)
+    if rule_id == "O2-ORDER-MIN-NOTIONAL":
+        step = spec.quantity_step(price)
+        return None if spec.notional(price, step) >= spec.min_order else (price, step)
+    if rule_id != "O2-ORDER-FRACTIONAL":
+        raise ValueError(f"{rule_id} is not an order-parameter rule")
+    price += spec.tick  # off a whole number of quote units, so not every quantity divides
+    if spec.quantity_step(price) == 1:
+        return None
+    return price, spec.lots(price, lots) + pick(1, spec.quantity_step(price) - 1)
+
+
+def burst(send: Callable[[Any], Outcome], bodies: Sequence[Any]) -> tuple[list[Outcome], float]:
+    """Send all bodies at once (so a remote target also sees them within one second);
+    the outcomes and the seconds the burst took."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        outcomes = list(pool.map(send, bodies))
+    return outcomes, time.monotonic() - started
