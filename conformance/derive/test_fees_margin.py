@@ -9,23 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from tradeproof.checks import expect_accepted, expect_outcome, require, require_derive_unchanged
-from tradeproof.codes import DeriveCode
+from tradeproof.checks import expect_accepted
 from tradeproof.scenarios.derive import (
     LegPlan,
-    Quoted,
     default_plan,
+    execute_until_refused,
     leg_of,
+    more_quotes,
     open_quote,
     options,
+    poorest_quoting_maker,
     price_ticks_for,
     refuse_execute,
-    send_quote,
-    send_rfq,
     steps_for,
 )
-
-MARGIN_CODES = (DeriveCode.INSUFFICIENT_FUNDS, DeriveCode.COUNTERPARTY_INSUFFICIENT_FUNDS)
 
 
 def _fmt(value: Decimal) -> str:
@@ -79,16 +76,6 @@ FUNDING_LEVELS = ("1", "10", "100", "1000", "10000")
 MAX_QUOTES = 12
 
 
-def _quote_by(derive, derive_domain, taker, maker, legs, rule):
-    """An RFQ of ``taker`` with a sell quote of ``maker``: (Quoted or None, send_quote outcome)."""
-    rfq_id = send_rfq(derive, taker, legs, rule)
-    sent = send_quote(derive, derive_domain, maker, rfq_id, legs, "sell", expiry=derive.server_time_ms() // 1000 + 900)
-    if not sent.accepted:
-        return None, sent
-    quote = sent.body["result"]
-    return Quoted(derive, derive_domain, taker, maker, rfq_id, str(quote["quote_id"]), "sell", list(legs), quote), sent
-
-
 @pytest.mark.rule("DRV-MARGIN-MAKER")
 def test_maker_short_of_margin_at_execution_is_refused(derive, new_party, derive_domain):
     """The maker sells options (short options need margin) for ~1 USDC each, holding
@@ -102,37 +89,12 @@ def test_maker_short_of_margin_at_execution_is_refused(derive, new_party, derive
     plan = [LegPlan(name, "buy", steps=steps_for(derive, name, 1), price_ticks=price_ticks_for(derive, name, 1))]
     legs = [leg_of(derive, p) for p in plan]
     taker = new_party("margin-maker-taker")
-    for usdc in FUNDING_LEVELS:
-        maker = new_party("margin-maker-poor", usdc=usdc)
-        first, sent = _quote_by(derive, derive_domain, taker, maker, legs, rule)
-        if first is not None:
-            break
-        if sent.code not in MARGIN_CODES:
-            expect_accepted(rule, sent, detail=f"send_quote of a maker holding {usdc} USDC")
-    else:
+    found = poorest_quoting_maker(derive, derive_domain, new_party, taker, legs, rule, FUNDING_LEVELS)
+    if found is None:
         pytest.skip(f"no maker funding up to {FUNDING_LEVELS[-1]} USDC gets a quote selling {legs} accepted")
-    quotes = [first]
-    while len(quotes) < MAX_QUOTES:  # more open quotes than the maker's cash can margin together
-        more, _ = _quote_by(derive, derive_domain, taker, maker, legs, rule)
-        if more is None:
-            break
-        quotes.append(more)
-    for n, quoted in enumerate(quotes, 1):
-        status, before = quoted.quote_status(), quoted.snapshot()
-        outcome = quoted.execute(quoted.execute_params())
-        if outcome.accepted:
-            continue
-        detail = f"execution {n} of {len(quotes)} quotes selling {legs} by a maker funded with {usdc} USDC"
-        expect_outcome(rule, outcome, detail=detail)
-        require_derive_unchanged(rule, before, quoted.snapshot(), detail=detail)
-        after = quoted.quote_status()
-        require(rule, after == status, f"the quote still {status}", f"quote {after}", detail=detail)
-        break
-    else:
-        require(
-            rule, False, "an execution refused once the maker's margin is used up",
-            f"all {len(quotes)} quotes selling {legs} executed against a maker funded with {usdc} USDC",
-        )
+    first, usdc = found
+    quotes = [first, *more_quotes(first, rule, MAX_QUOTES - 1)]  # more than the maker's cash can margin together
+    execute_until_refused(rule, quotes, detail=f"quotes selling {legs} by a maker funded with {usdc} USDC")
     # control: the same package quoted by a funded maker is accepted
     rich = open_quote(derive, derive_domain, taker, new_party("margin-maker-rich"), rule, plan=plan, quote_direction="sell")
     expect_accepted(rule, rich.execute(rich.execute_params()), detail="the same package, funded maker")

@@ -5,22 +5,22 @@ settles, and answers seed 003's result object field for field."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tradeproof import schemas
 from tradeproof.checks import expect_accepted, expect_outcome, require
-from tradeproof.messages.derive import auth_headers
 from tradeproof.scenarios.derive import (
+    AUTH_FAULTS,
+    UNPARSEABLE_FORMS,
     as_session,
     default_plan,
+    faulty_auth_headers,
     new_session_key,
     open_quote,
     refuse_execute,
     refused_and_unchanged,
+    require_execute_result,
+    unparseable_body,
 )
-from tradeproof.signing.corrupt import other_key
 from tradeproof.strategies import DRV_SCHEMA_BREAKS, invalid_execute_params
 
 STAGE = 0  # one-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
@@ -68,24 +68,12 @@ def test_unknown_method_is_refused(method, derive, new_party, derive_domain):
     )
 
 
-def _bodies(params: dict) -> dict[str, bytes]:
-    good = json.dumps(params, separators=(",", ":")).encode()
-    return {
-        "truncated": good[: len(good) // 2],
-        "trailing-garbage": good + b"}",
-        "single-quotes": good.replace(b'"', b"'"),
-        "unquoted-keys": good.replace(b'"direction"', b"direction"),
-        "bare-word": b"execute",
-        "nan-literal": good.replace(b'"max_fee":"1000"', b'"max_fee":NaN'),
-    }
-
-
 @pytest.mark.rule("DRV-PARSE-ERROR")
-@pytest.mark.parametrize("body", ["truncated", "trailing-garbage", "single-quotes", "unquoted-keys", "bare-word", "nan-literal"])
+@pytest.mark.parametrize("body", UNPARSEABLE_FORMS)
 def test_unparseable_body_is_refused(body, derive, new_party, derive_domain):
     rule = "DRV-PARSE-ERROR"
     quoted = open_quote(derive, derive_domain, new_party("parse-taker"), new_party("parse-maker"), rule)
-    raw = _bodies(quoted.execute_params())[body]
+    raw = unparseable_body(quoted.execute_params(), body)
     refused_and_unchanged(
         rule, quoted, lambda: derive.call(EXECUTE, None, party=quoted.taker, content=raw), detail=f"{body}: {raw[:40]!r}"
     )
@@ -131,46 +119,17 @@ def test_result_matches_seed_003(direction, derive, new_party, derive_domain):
     rule = "DRV-RESULT-SCHEMA"
     quoted = open_quote(derive, derive_domain, new_party("result-taker"), new_party("result-maker"), rule, quote_direction=direction)
     outcome = expect_accepted(rule, quoted.execute(quoted.execute_params()), detail="a valid execute")
-    result = outcome.body["result"]
-    errors = schemas.errors("derive/execute_quote_result", result)
-    require(rule, not errors, "seed 003's result object, field for field", "; ".join(errors[:4]))
-    require(
-        rule,
-        (result["quote_id"], result["rfq_id"]) == (quoted.quote_id, quoted.rfq_id),
-        f"quote_id {quoted.quote_id} and rfq_id {quoted.rfq_id}",
-        f"quote_id {result['quote_id']} and rfq_id {result['rfq_id']}",
-    )
+    require_execute_result(rule, outcome, quoted.quote_id, quoted.rfq_id, detail=f"a {direction} quote executed")
 
 
 # --------------------------------------------------------------------------- auth headers
 
 
-def _headers(case: str, taker, maker) -> dict[str, str]:
-    good = taker.headers()
-    if case == "no-headers":
-        return {}
-    if case.startswith("no-"):
-        name = {"no-wallet": "X-LyraWallet", "no-timestamp": "X-LyraTimestamp", "no-signature": "X-LyraSignature"}[case]
-        return {k: v for k, v in good.items() if k != name}
-    if case == "stranger-signature":
-        return auth_headers(other_key(taker.key), taker.wallet)
-    if case == "other-wallet":
-        return maker.headers()  # a valid login of another wallet, for the taker's subaccount
-    if case == "garbage-signature":
-        return {**good, "X-LyraSignature": "0x" + "ab" * 65}
-    if case == "timestamp-not-signed":
-        return {**good, "X-LyraTimestamp": str(int(good["X-LyraTimestamp"]) + 1)}
-    raise ValueError(case)
-
-
-AUTH_CASES = ["no-headers", "no-wallet", "no-timestamp", "no-signature", "stranger-signature", "other-wallet", "garbage-signature", "timestamp-not-signed"]
-
-
 @pytest.mark.rule("DRV-AUTH-HEADERS")
-@pytest.mark.parametrize("case", AUTH_CASES)
+@pytest.mark.parametrize("case", AUTH_FAULTS)
 def test_execute_needs_valid_auth_headers(case, derive, new_party, derive_domain):
     rule = "DRV-AUTH-HEADERS"
     quoted = open_quote(derive, derive_domain, new_party("auth-taker"), new_party("auth-maker"), rule)
     params = quoted.execute_params()
-    headers = _headers(case, quoted.taker, quoted.maker)
+    headers = faulty_auth_headers(case, quoted.taker, quoted.maker)
     refused_and_unchanged(rule, quoted, lambda: derive.call(EXECUTE, params, headers=headers), detail=case)

@@ -9,13 +9,16 @@ import dataclasses
 
 import pytest
 
-from tradeproof.checks import RuleViolation, expect_accepted, require
+from tradeproof.checks import RuleViolation, expect_accepted
 from tradeproof.scenarios.derive import (
+    KEY_ROLES,
     as_session,
+    expiring_session_key,
+    key_in_role,
     new_session_key,
     open_quote,
     refuse_execute,
-    wait_for_server_time,
+    wait_until_expired,
 )
 from tradeproof.signing import derive as sig
 from tradeproof.signing.corrupt import DeriveCorruption, other_key
@@ -146,23 +149,14 @@ def test_signer_not_owner_nor_session_key_is_refused(signer, derive, new_party, 
     refuse_execute(rule, quoted, quoted.execute_params(key=key), detail=f"signer {signer} {key.evm_address}")
 
 
-SCOPE_USES = {
-    "key-signs-owner-headers": (True, False),  # the action's signer is the weak key
-    "key-signs-key-headers": (True, True),  # the weak key does everything
-    "owner-signs-key-headers": (False, True),  # the weak key calls the method (admin required)
-}
-
-
 @pytest.mark.rule("DRV-SESSION-KEY-SCOPE")
-@pytest.mark.parametrize("use", list(SCOPE_USES))
+@pytest.mark.parametrize("use", list(KEY_ROLES))
 @pytest.mark.parametrize("scope", ["account", "read_only"])
 def test_session_key_below_admin_cannot_execute(scope, use, derive, new_party, derive_domain):
     rule = "DRV-SESSION-KEY-SCOPE"
     quoted = _quote(rule, derive, derive_domain, new_party, "scope")
     key = _need_key(new_session_key(derive, quoted.taker, rule, scope=scope, label="scope"))
-    signs, calls = SCOPE_USES[use]
-    party = as_session(quoted.taker, key) if calls else quoted.taker
-    params = quoted.execute_params(key=key if signs else None)
+    params, party = key_in_role(quoted, key, use)
     refuse_execute(rule, quoted, params, party=party, detail=f"{scope} key, {use}")
 
 
@@ -182,15 +176,12 @@ def expiring_key(derive, derive_domain, tradeproof_context):
     except NotProvisioned as exc:
         return {"skip": str(exc)}
     try:  # a failed step is that test's finding, not a setup error of every test in the module
-        quoted = open_quote(derive, derive_domain, owner, maker, rule)  # ready before the key's clock starts
-        expiry = derive.server_time_ms() // 1000 + KEY_LIFETIME
-        key = new_session_key(derive, owner, rule, scope="admin", expiry_sec=expiry, label="expiring")
-        if key is None:
-            return {"skip": "the target does not offer private/register_scoped_session_key"}
-        before_expiry = quoted.execute(quoted.execute_params(key=key))
+        expiring = expiring_session_key(derive, derive_domain, owner, maker, rule, lifetime=KEY_LIFETIME)
     except RuleViolation as exc:
         return {"error": exc}
-    return {"owner": owner, "maker": maker, "key": key, "expiry": expiry, "before_expiry": before_expiry}
+    if expiring is None:
+        return {"skip": "the target does not offer private/register_scoped_session_key"}
+    return {"maker": maker, "expiring": expiring}
 
 
 @pytest.mark.rule("DRV-SESSION-KEY-EXPIRED")
@@ -201,10 +192,10 @@ def test_expired_session_key_cannot_execute(headers, expiring_key, derive, deriv
         pytest.skip(expiring_key["skip"])
     if "error" in expiring_key:
         raise expiring_key["error"]
-    owner, maker, key, expiry = expiring_key["owner"], expiring_key["maker"], expiring_key["key"], expiring_key["expiry"]
-    expect_accepted(rule, expiring_key["before_expiry"], detail="an execution signed by the admin key before its expiry")
-    now_ms = wait_for_server_time(derive, (expiry + 1) * 1000)
-    require(rule, now_ms >= (expiry + 1) * 1000, f"server time past {expiry}", f"server time {now_ms} ms")
+    expiring, maker = expiring_key["expiring"], expiring_key["maker"]
+    owner, key, expiry = expiring.owner, expiring.key, expiring.expiry
+    expect_accepted(rule, expiring.before_expiry, detail="an execution signed by the admin key before its expiry")
+    wait_until_expired(rule, derive, expiring)
     quoted = open_quote(derive, derive_domain, owner, maker, rule)
     party = as_session(owner, key) if headers == "key-headers" else owner
     refuse_execute(rule, quoted, quoted.execute_params(key=key), party=party, detail=f"key expired at {expiry}, {headers}")

@@ -7,6 +7,7 @@ Prices and amounts are put on each instrument's tick and step as listed by
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..checks import expect_accepted, expect_outcome, require, require_derive_unchanged
+from .. import schemas
+from ..checks import RuleViolation, expect_accepted, expect_outcome, require, require_derive_unchanged
+from ..codes import DeriveCode
 from ..messages import derive as msg
 from ..signing import derive as sig
-from ..signing.corrupt import DeriveCorruption, derive_bad_signature
+from ..signing.corrupt import DeriveCorruption, derive_bad_signature, other_key
 from ..signing.keys import Key
 from ..target.derive import DeriveTarget, Party
 from ..target.outcome import Outcome
@@ -369,8 +372,6 @@ def new_session_key(
 ) -> Key | None:
     """A fresh key registered as ``owner``'s session key with ``scope``; None when the
     target does not offer ``private/register_scoped_session_key`` (-32601)."""
-    from ..codes import DeriveCode
-
     key = Key.derive(f"tradeproof-derive-{label}-{scope}", f"{owner.wallet}/{owner.subaccount_id}/{time.time_ns()}")
     outcome = register_session_key(target, owner, key, scope=scope, expiry_sec=expiry_sec)
     if outcome.rejected and outcome.code == DeriveCode.METHOD_NOT_FOUND:
@@ -432,3 +433,242 @@ def require_settled_exactly(
 
 def _show(moves: Mapping[str, Decimal]) -> str:
     return "{" + ", ".join(f"{name}: {move:+}" for name, move in sorted(moves.items())) + "}"
+
+
+# --------------------------------------------------------------------------- the result object
+
+EXECUTE_RESULT_SCHEMA = "derive/execute_quote_result"
+
+
+def require_execute_result(rule_id: str, outcome: Outcome, quote_id: str, rfq_id: str, *, detail: str = "") -> None:
+    """An accepted execution answers seed 003's result object, field for field, for the
+    quote and RFQ it executed."""
+    result: Any = outcome.body.get("result") if isinstance(outcome.body, dict) else None
+    errors = schemas.errors(EXECUTE_RESULT_SCHEMA, result)
+    if errors:
+        raise RuleViolation(rule_id, "seed 003's result object, field for field", "; ".join(errors[:4]),
+                            [outcome.exchange], detail)
+    ids = (result.get("quote_id"), result.get("rfq_id"))
+    if ids != (quote_id, rfq_id):
+        raise RuleViolation(rule_id, f"quote_id {quote_id} and rfq_id {rfq_id}", f"quote_id {ids[0]} and rfq_id {ids[1]}",
+                            [outcome.exchange], detail)
+
+
+# --------------------------------------------------------------------------- request faults
+
+UNPARSEABLE_FORMS = (
+    "truncated", "trailing-garbage", "single-quotes", "unquoted-keys", "bare-word", "nan-literal",
+    "trailing-comma", "comment", "invalid-utf8",
+)
+_FORM_KEYS = {"unquoted-keys": "direction", "nan-literal": "max_fee"}
+
+
+def unparseable_body(
+    params: Mapping[str, Any],
+    form: str,
+    *,
+    at: int | None = None,
+    garbage: str = "}",
+    key: str | None = None,
+    word: str = "execute",
+    literal: str = "NaN",
+) -> bytes:
+    """``params`` as compact JSON, broken one way (``UNPARSEABLE_FORMS``) that no JSON
+    parser accepts: cut (or an invalid UTF-8 byte put) at ``at`` (default: the middle),
+    ``garbage`` after the object, the key ``key`` unquoted or its value replaced by
+    ``literal``, or a bare ``word`` instead of the object."""
+    good = json.dumps(params, separators=(",", ":")).encode()
+    cut = len(good) // 2 if at is None else 1 + at % (len(good) - 1)  # never 0 nor the whole body
+    name = key or _FORM_KEYS.get(form, "direction")
+    if form == "truncated":
+        return good[:cut]
+    if form == "trailing-garbage":
+        return good + garbage.encode()
+    if form == "single-quotes":
+        return good.replace(b'"', b"'")
+    if form == "unquoted-keys":
+        return good.replace(f'"{name}":'.encode(), f"{name}:".encode())
+    if form == "bare-word":
+        return word.encode()
+    if form == "nan-literal":
+        value = json.dumps(params[name], separators=(",", ":"))
+        return good.replace(f'"{name}":{value}'.encode(), f'"{name}":{literal}'.encode())
+    if form == "trailing-comma":
+        return good[:-1] + b",}"
+    if form == "comment":
+        return b"{/* tradeproof */" + good[1:]
+    if form == "invalid-utf8":
+        return good[:cut] + b"\xff" + good[cut:]
+    raise ValueError(form)
+
+
+AUTH_FAULTS = (
+    "no-headers", "no-wallet", "no-timestamp", "no-signature", "stranger-signature", "other-wallet",
+    "other-wallet-header", "garbage-signature", "timestamp-not-signed",
+)
+_AUTH_HEADERS = {"no-wallet": "X-LyraWallet", "no-timestamp": "X-LyraTimestamp", "no-signature": "X-LyraSignature"}
+
+
+def faulty_auth_headers(
+    case: str,
+    party: Party,
+    other: Party,
+    *,
+    stranger: Key | None = None,
+    garbage: str = "ab" * 65,
+    skew_ms: int = 1,
+    blank: bool = False,
+) -> dict[str, str]:
+    """``party``'s X-Lyra headers broken one way (``AUTH_FAULTS``): headers left out (or
+    sent empty with ``blank``), the timestamp signed by ``stranger`` (default: a fixed
+    stranger to the party's key) or a signature of ``garbage`` hex, ``other``'s valid
+    login, ``other``'s wallet with the party's signature, or a timestamp ``skew_ms``
+    off the one signed."""
+    good = party.headers()
+    if case == "no-headers":
+        return {name: "" for name in good} if blank else {}
+    if case in _AUTH_HEADERS:
+        name = _AUTH_HEADERS[case]
+        return {**good, name: ""} if blank else {k: v for k, v in good.items() if k != name}
+    if case == "stranger-signature":
+        return msg.auth_headers(stranger or other_key(party.key), party.wallet)
+    if case == "other-wallet":
+        return other.headers()  # a valid login of another wallet, for the party's subaccount
+    if case == "other-wallet-header":
+        return {**good, "X-LyraWallet": other.wallet}
+    if case == "garbage-signature":
+        return {**good, "X-LyraSignature": "0x" + garbage}
+    if case == "timestamp-not-signed":
+        return {**good, "X-LyraTimestamp": str(int(good["X-LyraTimestamp"]) + skew_ms)}
+    raise ValueError(case)
+
+
+# --------------------------------------------------------------------------- session keys in roles
+
+KEY_ROLES: dict[str, tuple[bool, bool]] = {  # role -> (the key signs the action, the key signs the headers)
+    "key-signs-owner-headers": (True, False),
+    "key-signs-key-headers": (True, True),
+    "owner-signs-key-headers": (False, True),
+}
+
+
+def key_in_role(quoted: Quoted, key: Key, role: str, **overrides: Any) -> tuple[dict[str, Any], Party]:
+    """Execute params and the calling party with the taker's session ``key`` in ``role``
+    (``KEY_ROLES``): the action's signer, the one logged in, or both."""
+    signs, calls = KEY_ROLES[role]
+    params = quoted.execute_params(key=key if signs else None, **overrides)
+    return params, as_session(quoted.taker, key) if calls else quoted.taker
+
+
+@dataclass(frozen=True)
+class ExpiringKey:
+    """An admin session key set to expire soon, and an execution it signed before then."""
+
+    owner: Party
+    key: Key
+    expiry: int  # expiry_sec: usable while the target's clock is at or before it
+    before_expiry: Outcome
+
+
+def expiring_session_key(
+    target: DeriveTarget, domain: sig.Domain, owner: Party, maker: Party, rule_id: str, *, lifetime: int
+) -> ExpiringKey | None:
+    """An admin session key of ``owner`` expiring ``lifetime`` seconds from the target's
+    now, with an execution signed by it at once (the control: it worked until it
+    expired); None when the target does not offer session keys. The quote is opened
+    first, so the key's seconds are not spent on it."""
+    quoted = open_quote(target, domain, owner, maker, rule_id)
+    expiry = target.server_time_ms() // 1000 + lifetime
+    key = new_session_key(target, owner, rule_id, scope="admin", expiry_sec=expiry, label="expiring")
+    if key is None:
+        return None
+    return ExpiringKey(owner, key, expiry, quoted.execute(quoted.execute_params(key=key)))
+
+
+def wait_until_expired(rule_id: str, target: DeriveTarget, expiring: ExpiringKey) -> None:
+    """Sleep until the target's clock is a second past the key's expiry."""
+    at_ms = (expiring.expiry + 1) * 1000
+    now_ms = wait_for_server_time(target, at_ms)
+    require(rule_id, now_ms >= at_ms, f"server time past {expiring.expiry}", f"server time {now_ms} ms")
+
+
+# --------------------------------------------------------------------------- the maker's margin
+
+MARGIN_CODES = (DeriveCode.INSUFFICIENT_FUNDS, DeriveCode.COUNTERPARTY_INSUFFICIENT_FUNDS)
+
+
+def quote_on_new_rfq(
+    target: DeriveTarget,
+    domain: sig.Domain,
+    taker: Party,
+    maker: Party,
+    legs: Sequence[Mapping[str, str]],
+    rule_id: str,
+    *,
+    direction: str = "sell",
+) -> tuple[Quoted | None, Outcome]:
+    """An RFQ of ``taker`` (must be accepted) with a quote of ``maker``: (the Quoted, or
+    None when the quote was refused; the send_quote outcome)."""
+    rfq_id = send_rfq(target, taker, legs, rule_id)
+    sent = send_quote(target, domain, maker, rfq_id, legs, direction, expiry=target.server_time_ms() // 1000 + QUOTE_LIFETIME)
+    if not sent.accepted:
+        return None, sent
+    quote = sent.body["result"]
+    return Quoted(target, domain, taker, maker, rfq_id, str(quote["quote_id"]), direction, list(legs), quote), sent
+
+
+def poorest_quoting_maker(
+    target: DeriveTarget,
+    domain: sig.Domain,
+    new_party: Callable[..., Party],
+    taker: Party,
+    legs: Sequence[Mapping[str, str]],
+    rule_id: str,
+    levels: Sequence[str],
+    *,
+    direction: str = "sell",
+) -> tuple[Quoted, str] | None:
+    """The first of ``levels`` (USDC, rising) at which a new maker holding that much gets
+    a quote of ``legs`` accepted: that quote and the level (None if no level does). A
+    target may check margin at send_quote too: a refusal for margin moves on to the next
+    level, any other refusal is a finding."""
+    for usdc in levels:
+        maker = new_party("margin-maker-poor", usdc=usdc)
+        quoted, sent = quote_on_new_rfq(target, domain, taker, maker, legs, rule_id, direction=direction)
+        if quoted is not None:
+            return quoted, usdc
+        if sent.code not in MARGIN_CODES:
+            expect_accepted(rule_id, sent, detail=f"send_quote of a maker holding {usdc} USDC")
+    return None
+
+
+def more_quotes(first: Quoted, rule_id: str, count: int) -> list[Quoted]:
+    """Up to ``count`` more quotes like ``first`` (same maker, legs and direction) on new
+    RFQs of its taker, stopping at the first one refused."""
+    made: list[Quoted] = []
+    while len(made) < count:
+        quoted, _ = quote_on_new_rfq(
+            first.target, first.domain, first.taker, first.maker, first.legs, rule_id, direction=first.quote_direction
+        )
+        if quoted is None:
+            break
+        made.append(quoted)
+    return made
+
+
+def execute_until_refused(rule_id: str, quotes: Sequence[Quoted], *, detail: str) -> None:
+    """Execute ``quotes`` one after another until one is refused: that refusal must be
+    the rule's and change nothing. None refused is a finding: together they were more
+    than the maker could margin."""
+    for n, quoted in enumerate(quotes, 1):
+        status, before = quoted.quote_status(), quoted.snapshot()
+        outcome = quoted.execute(quoted.execute_params())
+        if outcome.accepted:
+            continue
+        where = f"execution {n} of {len(quotes)}; {detail}"
+        expect_outcome(rule_id, outcome, detail=where)
+        require_derive_unchanged(rule_id, before, quoted.snapshot(), detail=where)
+        after = quoted.quote_status()
+        require(rule_id, after == status, f"the quote still {status}", f"quote {after}", detail=where)
+        return
+    require(rule_id, False, "an execution refused once the maker's margin is used up", f"all {len(quotes)} executed; {detail}")

@@ -7,7 +7,8 @@ judged after every step against :class:`~.derive_model.DeriveModel`.
 ways a conformant target refuses (max_fee below the fee it charged before, a used or
 stale nonce, expiry < now + 310 s, the quote's own direction, altered legs, another
 RFQ's id, an unknown quote, a cancelled or filled quote, a taker short of margin) — and
-cancel quotes and RFQs. Every request's verdict is predicted by the model; after every
+cancel quotes and RFQs. Every request's verdict is predicted by the model, and every
+accepted execution's result must be seed 003's result object (DRV-RESULT-SCHEMA); after every
 step ``check_all`` reads each party's cash and positions, every quote's and RFQ's state,
 and compares them with the model, with conservation over the parties.
 
@@ -32,7 +33,7 @@ from hypothesis.stateful import Bundle, multiple, precondition, run_state_machin
 
 from ..checks import RuleViolation, expect_accepted, fault_if_faulty
 from ..messages import derive as msg
-from ..scenarios.derive import nonce_at
+from ..scenarios.derive import nonce_at, require_execute_result
 from ..signing import derive as sig
 from ..target.derive import DeriveTarget, Party
 from ..target.outcome import Kind, Outcome
@@ -43,7 +44,7 @@ RULES = (
     "DRV-VALID-ACCEPTED", "DRV-ATOMIC-SETTLE", "DRV-DOUBLE-EXECUTE", "DRV-QUOTE-NOT-OPEN",
     "DRV-QUOTE-OTHER-RFQ", "DRV-QUOTE-UNKNOWN", "DRV-QUOTE-EXPIRY-300", "DRV-DIRECTION-SAME",
     "DRV-LEGS-MISMATCH", "DRV-MAX-FEE", "DRV-NONCE-UNIQUE", "DRV-NONCE-DATE", "DRV-EXPIRY-MIN-310",
-    "DRV-MARGIN-TAKER",
+    "DRV-MARGIN-TAKER", "DRV-RESULT-SCHEMA",
 )  # every rule the machine can report
 FAULTS = {
     "max-fee-low": "DRV-MAX-FEE", "used-nonce": "DRV-NONCE-UNIQUE", "stale-nonce": "DRV-NONCE-DATE",
@@ -392,7 +393,7 @@ def derive_machine(
         def execute(self, quote: Item, max_fee: str, latest_open: bool) -> None:
             """A correct execution by the RFQ's taker (refused if the quote is not open);
             with ``latest_open``, of the latest open quote instead of a closed one."""
-            self._tick("DRV-VALID-ACCEPTED", "DRV-ATOMIC-SETTLE", "DRV-DOUBLE-EXECUTE", "DRV-QUOTE-NOT-OPEN")
+            self._tick("DRV-VALID-ACCEPTED", "DRV-ATOMIC-SETTLE", "DRV-DOUBLE-EXECUTE", "DRV-QUOTE-NOT-OPEN", "DRV-RESULT-SCHEMA")
             if latest_open:
                 quote = self._open_instead(quote)
             self._execute(quote, max_fee=max_fee, what=f"execute {quote.alias}")
@@ -498,6 +499,7 @@ def derive_machine(
             if not self._judge(prediction, outcome, what, "DRV-VALID-ACCEPTED"):
                 self.model.refused(e, outcome.code, self.now())
                 return
+            require_execute_result("DRV-RESULT-SCHEMA", outcome, q.quote_id, q.rfq_id, detail=what)
             result = outcome.body["result"]
             try:
                 fee = _dec(result["fee"])
