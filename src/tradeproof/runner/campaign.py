@@ -116,6 +116,9 @@ class Campaign:
             suppress_health_check=list(HealthCheck),
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
             print_blob=False,
+            # one failure per test, shrunk and reported: the replay file keeps the last
+            # example run, which must be the failure the report shows
+            report_multiple_bugs=False,
         )
 
     @property

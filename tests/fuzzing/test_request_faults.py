@@ -1,0 +1,63 @@
+"""The request-fault fuzz modules end to end (``fuzz/o2/test_request_faults.py``,
+``fuzz/derive/test_request_faults.py``): they report nothing against the reference,
+and against broken targets of their rules they find the bug within a small, fixed
+number of examples, write a replay file, and ``tradeproof replay`` reproduces the
+failure on the broken target (exit 1) but not on the reference (exit 0).
+
+Every broken target of these rules is attacked by ``benchmarks/mutants.py fuzz`` (all
+found; results in benchmarks/README.md); here a sample with one of each kind of fault
+keeps the test suite short. DRV-RESULT-SCHEMA is checked by the Derive state machine
+on every accepted execution, so its bug is looked for there.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
+from broken_targets import Broken, catalogue
+from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, verdicts
+
+from tradeproof.reference import BackgroundServer
+
+MODULES = {"o2": FUZZ / "o2" / "test_request_faults.py", "derive": FUZZ / "derive" / "test_request_faults.py"}
+STATEFUL = FUZZ / "derive" / "test_stateful.py"
+SEED = "1"  # fixed, so the search is the same on every machine with the same Hypothesis
+SAMPLE = (
+    "O2-NONCE-FUTURE:accepts-greater", "O2-SESSION-CONTRACTS:first-call-only", "O2-ORDER-MIN-NOTIONAL:min-order-buys-only",
+    "O2-UNSPECIFIED-SAFE:self-trade-posts", "O2-RATE-LIMIT:off-by-one",
+    "DRV-UNKNOWN-METHOD:prefix-routing", "DRV-AUTH-HEADERS:any-header-signer", "DRV-SESSION-KEY-SCOPE:account-key-signs",
+    "DRV-MARGIN-MAKER:quote-time-only", "DRV-RESULT-SCHEMA:nonce-as-string",
+)
+BROKEN = [b for b in catalogue() if b.id in SAMPLE]
+
+
+def run(module: Path, report_dir: Path, examples: str, *flags: str):
+    return fuzz(module, report_dir, "--max-examples", examples, "--seed", SEED, f"--hypothesis-seed={SEED}", *flags)
+
+
+def test_the_sample_is_in_the_catalogue():
+    assert sorted(b.id for b in BROKEN) == sorted(SAMPLE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", sorted(MODULES))
+def test_the_reference_passes_the_request_faults(protocol, tmp_path):
+    proc = run(MODULES[protocol], tmp_path, "3")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert set(verdicts(tmp_path).values()) == {"passed"}
+    assert not (tmp_path / "replays").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broken", BROKEN, ids=[b.id for b in BROKEN])
+def test_the_fuzz_suite_finds_the_bug(broken: Broken, tmp_path):
+    protocol = "o2" if broken.rule_id.startswith("O2-") else "derive"
+    module, examples = (STATEFUL, "10") if broken.rule_id == "DRV-RESULT-SCHEMA" else (MODULES[protocol], "20")
+    with BackgroundServer(broken.build()) as server:
+        proc = run(module, tmp_path, examples, "--target", server.url, "--rule", broken.rule_id)
+        replay = found_and_replayed(proc, tmp_path, broken.rule_id, server.url)
+    passes_on(replay)
