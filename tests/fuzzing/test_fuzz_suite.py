@@ -49,9 +49,11 @@ def test_reports_nothing_against_the_reference(tmp_path):
 # need tradeproof's hand-made cases (a lenient u64 parser taking " 7" or "1e3"; the
 # conformance suite has them). O2-BATCH-MAX-ACTIONS:per-group-count and
 # O2-MISSING-FIELD:zero-defaults are found too, but shrinking them against the paced
-# session endpoint takes minutes, so they are not run here.
-FOUND = ["O2-PARSE-ERROR:bad-json-is-null", "DRV-PARSE-ERROR:invalid-request-code",
-         "DRV-RESULT-SCHEMA:no-is-transfer"]
+# session endpoint takes minutes, so they are not run here. DRV-RESULT-SCHEMA:no-is-transfer
+# is found too when an execution Schemathesis draws is accepted, but not on every run
+# under load; the Derive state machine checks every accepted execution's result
+# (tests/fuzzing/test_request_faults.py).
+FOUND = ["O2-PARSE-ERROR:bad-json-is-null", "DRV-PARSE-ERROR:invalid-request-code"]
 
 
 @pytest.mark.slow
