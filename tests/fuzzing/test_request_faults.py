@@ -59,3 +59,14 @@ def test_the_fuzz_suite_finds_the_bug(broken: Broken, tmp_path):
         proc = run(module, tmp_path, examples, "--target", server.url, "--rule", broken.rule_id)
         replay = found_and_replayed(proc, tmp_path, broken.rule_id, server.url)
     passes_on(replay)
+
+
+@pytest.mark.slow
+def test_a_timed_campaign_ends_quietly_on_the_reference(tmp_path):
+    """A timed campaign's slices end the request-fault tests between examples: no error,
+    no failure, no replay."""
+    proc = fuzz(MODULES["o2"].parent.parent, tmp_path, "--duration", "8s", "--seed", SEED, f"--hypothesis-seed={SEED}",
+                "-k", "request_fault")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert set(verdicts(tmp_path).values()) == {"passed"}
+    assert not (tmp_path / "replays").exists()
