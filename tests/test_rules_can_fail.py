@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from broken_targets import Broken, catalogue
+from broken_targets import Broken, catalogue, unpaced
 
 from tradeproof import rules
 from tradeproof.reference import BackgroundServer
@@ -42,7 +42,7 @@ def run_suite(url: str, rule_id: str, report_dir, seed: int = 7) -> tuple[int, d
 @pytest.mark.slow
 @pytest.mark.parametrize("broken", CATALOGUE, ids=[b.id for b in CATALOGUE])
 def test_suite_reports_the_broken_rule(broken: Broken, tmp_path):
-    with BackgroundServer(broken.build()) as server:
+    with BackgroundServer(unpaced(broken)) as server:
         code, report = run_suite(server.url, broken.rule_id, tmp_path)
     [verdict] = [r for r in report["rules"] if r["id"] == broken.rule_id]
     assert verdict["status"] == "failed", f"{broken.description}: suite said {verdict['status']}: {verdict['reason']}"

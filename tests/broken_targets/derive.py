@@ -36,9 +36,9 @@ from . import Broken
 EXECUTE = "private/execute_quote"
 
 
-def _app(exchange: type[DeriveExchange]) -> Callable[[], Starlette]:
+def _app(exchange: type[DeriveExchange]) -> Callable[..., Starlette]:
     """A fresh Derive-only reference app on a (broken) exchange."""
-    return lambda: create_app(derive=exchange(), protocols=["derive"])
+    return lambda rate_limit=True: create_app(derive=exchange(), protocols=["derive"], rate_limit=rate_limit)
 
 
 # =========================================================================== requests
@@ -109,9 +109,9 @@ class _InvalidRequestForUndecodableJson(_BodyGate):
         await send({"type": "http.response.body", "body": payload})
 
 
-def _gated(gate: type[_BodyGate]) -> Callable[[], Starlette]:
-    def build() -> Starlette:
-        app = create_app(derive=DeriveExchange(), protocols=["derive"])
+def _gated(gate: type[_BodyGate]) -> Callable[..., Starlette]:
+    def build(rate_limit: bool = True) -> Starlette:
+        app = create_app(derive=DeriveExchange(), protocols=["derive"], rate_limit=rate_limit)
         app.add_middleware(gate)
         return app
 
@@ -684,7 +684,7 @@ class RepeatIsIdempotent(DeriveExchange):
 # =========================================================================== the catalogue
 
 
-def _b(rule_id: str, name: str, description: str, build: Callable[[], Starlette]) -> Broken:
+def _b(rule_id: str, name: str, description: str, build: Callable[..., Starlette]) -> Broken:
     return Broken(rule_id, name, description, build)
 
 

@@ -25,8 +25,8 @@ from tradeproof.reference.derive.rfq import Quote, Rfq
 from . import Broken
 
 
-def _app(exchange: type[DeriveExchange]) -> Callable[[], Starlette]:
-    return lambda: create_app(derive=exchange(), protocols=["derive"])
+def _app(exchange: type[DeriveExchange]) -> Callable[..., Starlette]:
+    return lambda rate_limit=True: create_app(derive=exchange(), protocols=["derive"], rate_limit=rate_limit)
 
 
 class PerpCashSignInSellQuotes(DeriveExchange):

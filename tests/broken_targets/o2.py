@@ -37,9 +37,9 @@ U64 = 2**64
 ZERO_ID = "0x" + "00" * 32
 
 
-def _app(exchange: type[O2Exchange] = O2Exchange, book: type[OrderBook] = OrderBook) -> Callable[[], Starlette]:
-    """A fresh O2-only reference app on a (broken) exchange or book, rate limit on."""
-    return lambda: create_app(o2=exchange(book_class=book), protocols=["o2"])
+def _app(exchange: type[O2Exchange] = O2Exchange, book: type[OrderBook] = OrderBook) -> Callable[..., Starlette]:
+    """A fresh O2-only reference app on a (broken) exchange or book, rate limit on by default."""
+    return lambda rate_limit=True: create_app(o2=exchange(book_class=book), protocols=["o2"], rate_limit=rate_limit)
 
 
 # --------------------------------------------------------------------------- body helpers
@@ -153,8 +153,8 @@ class _NullForUndecodableJson:
         await self.app(scope, replay, send)
 
 
-def _null_for_bad_json() -> Starlette:
-    app = create_app(o2=O2Exchange(), protocols=["o2"])
+def _null_for_bad_json(rate_limit: bool = True) -> Starlette:
+    app = create_app(o2=O2Exchange(), protocols=["o2"], rate_limit=rate_limit)
     app.add_middleware(_NullForUndecodableJson)
     return app
 
@@ -614,9 +614,9 @@ class OffByOneLimiter(SlidingWindowLimiter):
             return True
 
 
-def _off_by_one_rate_limit() -> Starlette:
+def _off_by_one_rate_limit(rate_limit: bool = True) -> Starlette:
     with mock.patch.object(app_module, "SlidingWindowLimiter", OffByOneLimiter):
-        return create_app(o2=O2Exchange(), protocols=["o2"])
+        return create_app(o2=O2Exchange(), protocols=["o2"], rate_limit=rate_limit)
 
 
 class FeesRoundUp(OrderBook):
@@ -627,7 +627,7 @@ class FeesRoundUp(OrderBook):
 # =========================================================================== the catalogue
 
 
-def _b(rule_id: str, name: str, description: str, build: Callable[[], Starlette]) -> Broken:
+def _b(rule_id: str, name: str, description: str, build: Callable[..., Starlette]) -> Broken:
     return Broken(rule_id, name, description, build)
 
 

@@ -21,9 +21,9 @@ from tradeproof.reference.o2 import O2Exchange, Order, OrderBook
 from . import Broken
 
 
-def app_of(book: type[OrderBook], *, rate_limit: bool = True) -> Callable[[], Starlette]:
+def app_of(book: type[OrderBook]) -> Callable[..., Starlette]:
     """A fresh O2-only reference app on a (broken) order book."""
-    return lambda: create_app(o2=O2Exchange(book_class=book), protocols=["o2"], rate_limit=rate_limit)
+    return lambda rate_limit=True: create_app(o2=O2Exchange(book_class=book), protocols=["o2"], rate_limit=rate_limit)
 
 
 class CrowdedLevelsServeNewest(OrderBook):
@@ -65,12 +65,6 @@ class CancelRefundsOriginalLock(OrderBook):
         return done
 
 
-def unpaced(broken: Broken) -> Starlette:
-    """The same broken target without the rate limit (the suite then does not pace:
-    fuzzing tests run about three times faster)."""
-    return app_of(BOOKS[broken.name], rate_limit=False)()
-
-
 BROKEN_STATEFUL: list[Broken] = [
     Broken("O2-PRICE-TIME-PRIORITY", "fifo-from-three",
            "A price level holding three or more orders fills its newest order first.",
@@ -82,9 +76,3 @@ BROKEN_STATEFUL: list[Broken] = [
            "Cancelling a partly filled order refunds the whole original lock.",
            app_of(CancelRefundsOriginalLock)),
 ]
-
-BOOKS: dict[str, type[OrderBook]] = {
-    "fifo-from-three": CrowdedLevelsServeNewest,
-    "partial-fill-fee-sign": PartialFillFeeSignSlip,
-    "cancel-refunds-original-lock": CancelRefundsOriginalLock,
-}

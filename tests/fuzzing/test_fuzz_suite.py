@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from broken_targets import catalogue
+from broken_targets import catalogue, unpaced
 
 from tradeproof import fuzzing
 from tradeproof._resources import shipped_path
@@ -59,7 +59,7 @@ FOUND = ["O2-PARSE-ERROR:bad-json-is-null", "DRV-PARSE-ERROR:invalid-request-cod
 @pytest.mark.slow
 @pytest.mark.parametrize("broken", [b for b in catalogue() if b.id in FOUND], ids=lambda b: b.id)
 def test_finds_a_broken_target(broken, tmp_path):
-    with BackgroundServer(broken.build()) as server:
+    with BackgroundServer(unpaced(broken)) as server:
         proc, report = run_fuzz_test(tmp_path, "--target", server.url, "--rule", broken.rule_id, "--max-examples", "60")
     [verdict] = [r for r in report["rules"] if r["id"] == broken.rule_id]
     assert verdict["status"] == "failed", f"{broken.description}: {verdict['status']} {verdict['reason']}"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
-from broken_targets import Broken, catalogue
+from broken_targets import Broken, catalogue, unpaced
 from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, verdicts
 
 from tradeproof.reference import BackgroundServer
@@ -55,7 +55,7 @@ def test_the_reference_passes_the_request_faults(protocol, tmp_path):
 def test_the_fuzz_suite_finds_the_bug(broken: Broken, tmp_path):
     protocol = "o2" if broken.rule_id.startswith("O2-") else "derive"
     module, examples = (STATEFUL, "10") if broken.rule_id == "DRV-RESULT-SCHEMA" else (MODULES[protocol], "20")
-    with BackgroundServer(broken.build()) as server:
+    with BackgroundServer(unpaced(broken)) as server:
         proc = run(module, tmp_path, examples, "--target", server.url, "--rule", broken.rule_id)
         replay = found_and_replayed(proc, tmp_path, broken.rule_id, server.url)
     passes_on(replay)

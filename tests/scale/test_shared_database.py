@@ -30,7 +30,8 @@ def test_the_second_process_replays_the_first_ones_find(redis_url, tmp_path):
     import redis
 
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-    from broken_targets.o2_stateful import BROKEN_STATEFUL, unpaced
+    from broken_targets import unpaced
+    from broken_targets.o2_stateful import BROKEN_STATEFUL
 
     [fifo] = [b for b in BROKEN_STATEFUL if b.name == "fifo-from-three"]
     with BackgroundServer(unpaced(fifo)) as server:  # no rate limit: the suite need not pace

@@ -14,7 +14,7 @@ import pytest
 from tradeproof.reference import BackgroundServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
-from broken_targets import Broken
+from broken_targets import Broken, unpaced
 from broken_targets.derive_stateful import BROKEN_STATEFUL
 from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, python, verdicts
 
@@ -42,7 +42,7 @@ def test_a_timed_campaign_ends_quietly_on_the_reference(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("broken", BROKEN_STATEFUL, ids=[b.name for b in BROKEN_STATEFUL])
 def test_the_fuzzer_finds_a_stateful_bug(broken: Broken, tmp_path):
-    with BackgroundServer(broken.build()) as server:
+    with BackgroundServer(unpaced(broken)) as server:
         # the fixed tests of the rule pass: only a sequence shows the bug
         fixed = python("-m", "tradeproof", "run", "--target", server.url, "--protocol", "derive", "--rule", broken.rule_id,
                        "--report-dir", str(tmp_path / "fixed"), "--seed", SEED, cwd=tmp_path)

@@ -15,8 +15,8 @@ from tradeproof.reference import BackgroundServer, create_app
 from tradeproof.stateful.o2_machine import RULES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
-from broken_targets import Broken
-from broken_targets.o2_stateful import BROKEN_STATEFUL, unpaced
+from broken_targets import Broken, unpaced
+from broken_targets.o2_stateful import BROKEN_STATEFUL
 from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, python, verdicts
 
 MACHINE = FUZZ / "o2" / "test_stateful.py"  # the machine alone
