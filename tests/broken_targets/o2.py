@@ -105,12 +105,10 @@ class EmptyBatchIsInvalidRequest(O2Exchange):
 
 class CountsActionsPerGroup(O2Exchange):
     def check_batch_shape(self, body: Any) -> None:
-        groups = _groups(body)
-        if len(groups) > 5:
-            raise Rejection(O2Code.TOO_MANY_ACTIONS, "more than 5 market groups")
-        if groups and all(isinstance(g.get("actions"), list) and not g["actions"] for g in groups):
-            raise Rejection(O2Code.NO_ACTIONS_PROVIDED, "No actions provided")
-        if any(isinstance(g.get("actions"), list) and len(g["actions"]) > 5 for g in groups):
+        rejection = batch_shape_rejection(body)
+        if rejection is not None and (rejection.code != O2Code.TOO_MANY_ACTIONS or len(body["actions"]) > 5):
+            raise rejection  # only the count of actions is wrong: per group, not in all
+        if any(isinstance(g.get("actions"), list) and len(g["actions"]) > 5 for g in _groups(body)):
             raise Rejection(O2Code.TOO_MANY_ACTIONS, "more than 5 actions in a market group")
 
 
