@@ -7,6 +7,7 @@ import pytest
 
 from tradeproof.checks import expect_accepted, expect_outcome, expect_refused, require_o2_unchanged
 from tradeproof.messages import o2 as msg
+from tradeproof.scenarios.o2 import unaffordable_fok
 from tradeproof.signing.corrupt import O2Corruption, o2_bad_signature
 from tradeproof.target import o2_snapshot
 
@@ -55,12 +56,6 @@ def _refused_by_signature(trader, spec):
     return trader.send_actions(trader.actions_body([settle(trader, spec)], signature=bad))
 
 
-def _reverted_by_balance(trader, spec):
-    price = spec.price(1)
-    huge = spec.quantity(price) * 10**6  # far beyond any minted balance
-    return trader.submit(msg.group(spec.market_id, msg.create_order("Buy", price, huge, "FillOrKill")))
-
-
 @pytest.mark.rule("O2-NONCE-REPORTED")
 @pytest.mark.parametrize("before_step", ["accepted", "refused-signature", "reverted-batch"])
 def test_reported_nonce_is_the_one_accepted(before_step, new_trader, o2_markets):
@@ -70,7 +65,7 @@ def test_reported_nonce_is_the_one_accepted(before_step, new_trader, o2_markets)
     elif before_step == "refused-signature":
         expect_refused("O2-NONCE-REPORTED", _refused_by_signature(trader, spec))
     else:
-        expect_refused("O2-NONCE-REPORTED", _reverted_by_balance(trader, spec), detail="an unaffordable FOK")
+        expect_refused("O2-NONCE-REPORTED", unaffordable_fok(trader, spec), detail="an unaffordable FOK")
     reported = trader.refresh()
     outcome = trader.submit(settle(trader, spec))
     expect_accepted("O2-NONCE-REPORTED", outcome, detail=f"signed with the reported nonce {reported} after {before_step}")

@@ -1,4 +1,5 @@
-"""Request faults the schemas cannot express: nonces, sessions, order parameters that
+"""Request faults the schemas cannot express: nonces (and the nonce reported after a
+drawn run of accepted, refused and reverted requests), sessions, order parameters that
 depend on the market, RegisterReferer's two shapes, a self-trade, a burst past the rate
 limit, and bodies that are not JSON.
 
@@ -22,12 +23,14 @@ from hypothesis import strategies as st
 
 from tradeproof.checks import expect_accepted, expect_outcome, fault_if_faulty, require, require_o2_unchanged
 from tradeproof.messages import o2 as msg
-from tradeproof.scenarios.o2 import Scene, bad_order, burst, cleaned, open_ids
+from tradeproof.scenarios.o2 import Scene, bad_order, burst, cleaned, open_ids, unaffordable_fok
+from tradeproof.signing.corrupt import O2Corruption, o2_bad_signature
 from tradeproof.signing.keys import Key
 from tradeproof.strategies import Batch, Zones, invalid_cases, valid_batches
 from tradeproof.target import Kind, O2Target, o2_snapshot
 from tradeproof.target.accounts import O2Trader, TraderPool
 from tradeproof.target.market import MarketSpec
+from tradeproof.target.outcome import Outcome
 
 STAGE = 0  # mostly one-request refusals: run first, so a broken target fails fast
 
@@ -73,7 +76,7 @@ def stale_nonce(draw: Draw, world: World) -> None:
     trader = world.new_trader("fault-stale")
     back = draw(st.integers(1, 4), "back")
     for i in range(back):  # use ``back`` nonces first, with drawn valid batches
-        expect_accepted("O2-NONCE-STALE", trader.submit(*world.groups(draw, trader, f"used batch {i}")))
+        expect_accepted("O2-VALID-ACCEPTED", trader.submit(*world.groups(draw, trader, f"used batch {i}")))
     body = trader.actions_body(world.groups(draw, trader), nonce=trader.nonce - back)
     _refused_unchanged("O2-NONCE-STALE", world, trader, lambda: trader.send_actions(body), f"nonce current-{back}")
 
@@ -90,8 +93,49 @@ def replayed_request(draw: Draw, world: World) -> None:
     """An accepted body sent again, byte for byte."""
     trader = world.new_trader("fault-replay")
     body = trader.actions_body(world.groups(draw, trader))
-    expect_accepted("O2-NONCE-REPLAY", trader.send_actions(body), detail="the first sending")
+    expect_accepted("O2-VALID-ACCEPTED", trader.send_actions(body), detail="a drawn valid batch, first sent")
     _refused_unchanged("O2-NONCE-REPLAY", world, trader, lambda: trader.send_actions(body), "the accepted body sent again")
+
+
+def _step_valid(draw: Draw, world: World, trader: O2Trader) -> Outcome:
+    return trader.submit(*world.groups(draw, trader, "valid batch"))
+
+
+def _step_bad_signature(draw: Draw, world: World, trader: O2Trader) -> Outcome:
+    groups = world.groups(draw, trader, "badly signed batch")
+    corruption = draw(st.sampled_from(sorted(O2Corruption, key=lambda c: c.value)), "corruption")
+    digest = msg.actions_digest(world.o2.context, trader.nonce, groups)
+    return trader.send_actions(trader.actions_body(groups, signature=o2_bad_signature(corruption, trader.session_key, digest)))
+
+
+def _step_future_nonce(draw: Draw, world: World, trader: O2Trader) -> Outcome:
+    body = trader.actions_body(world.groups(draw, trader, "batch ahead"), nonce=trader.nonce + draw(st.integers(1, 3), "ahead"))
+    return trader.send_actions(body)
+
+
+def _step_reverted(draw: Draw, world: World, trader: O2Trader) -> Outcome:
+    return unaffordable_fok(trader, world.market(draw))
+
+
+NONCE_STEPS: dict[str, Callable[[Draw, World, O2Trader], Outcome]] = {
+    "accepted batch": _step_valid,
+    "bad signature": _step_bad_signature,
+    "future nonce": _step_future_nonce,
+    "reverted batch": _step_reverted,
+}
+
+
+def reported_nonce(draw: Draw, world: World) -> None:
+    """After a drawn run of accepted, refused and reverted requests, the nonce
+    GET /v1/accounts reports is the one the target accepts."""
+    trader = world.new_trader("fault-reported")
+    steps = draw(st.lists(st.sampled_from(list(NONCE_STEPS)), min_size=1, max_size=4), "steps before")
+    for i, step in enumerate(steps):
+        labelled: Draw = lambda strategy, label, i=i: draw(strategy, f"step {i + 1}: {label}")  # noqa: E731
+        fault_if_faulty(NONCE_STEPS[step](labelled, world, trader))
+    reported = trader.refresh()
+    outcome = trader.submit(*world.groups(draw, trader, "batch after"))
+    expect_accepted("O2-NONCE-REPORTED", outcome, detail=f"signed with the reported nonce {reported} after: {', '.join(steps)}")
 
 
 # ---------------------------------------------------------------- sessions
@@ -230,6 +274,7 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
     "O2-NONCE-STALE": stale_nonce,
     "O2-NONCE-FUTURE": future_nonce,
     "O2-NONCE-REPLAY": replayed_request,
+    "O2-NONCE-REPORTED": reported_nonce,
     "O2-SESSION-EXPIRY-PAST": session_expiry_in_the_past,
     "O2-SESSION-EXPIRED": expired_session,
     "O2-SESSION-CONTRACTS": call_outside_the_session,
@@ -243,7 +288,7 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
 }
 
 
-@pytest.mark.fuzz_weight(0.5)  # per rule: 6.5 for the module
+@pytest.mark.fuzz_weight(0.5)  # per rule: 7 for the module
 @pytest.mark.parametrize("rule_id", [pytest.param(r, marks=pytest.mark.rule(r), id=r) for r in FAULTS])
 def test_o2_request_fault_gets_its_rule(rule_id, o2, o2_pool, new_trader, o2_markets, o2_zones, tradeproof_context,
                                         examples, campaign):

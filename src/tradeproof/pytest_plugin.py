@@ -173,10 +173,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     unknown = sorted(set(settings.rules) - rules.ids())
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s) in --rule: {', '.join(unknown)}")
+    # a replay runs the one test its file names, even when the failure it recorded is
+    # another rule's (a request-fault test whose valid setup batch was refused)
+    replaying = bool(config.getoption("tradeproof_replay", None))
     keep, drop = [], []
     for item, ids in tagged:
         selected = not ids or any(rules.get(i).protocol.value in settings.protocols for i in ids)
-        if settings.rules:
+        if settings.rules and not replaying:
             selected = selected and bool(set(ids) & set(settings.rules))
         if settings.shard is not None and ids:
             from .runner.results import shard_of

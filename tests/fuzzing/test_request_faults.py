@@ -70,3 +70,15 @@ def test_a_timed_campaign_ends_quietly_on_the_reference(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert set(verdicts(tmp_path).values()) == {"passed"}
     assert not (tmp_path / "replays").exists()
+
+
+@pytest.mark.slow
+def test_a_broken_setup_is_reported_under_its_own_rule_and_replays(tmp_path):
+    """A target that refuses the drawn valid batch a fault builds on fails O2-VALID-ACCEPTED
+    (not the fault's rule alone), and the replay file of that failure — recorded by a
+    test marked with another rule — still runs its test and reproduces it."""
+    [one_market] = [b for b in catalogue() if b.id == "O2-VALID-ACCEPTED:one-market-only"]
+    with BackgroundServer(unpaced(one_market)) as server:
+        proc = run(MODULES["o2"], tmp_path, "20", "--target", server.url, "-k", "NONCE-REPLAY")
+        replay = found_and_replayed(proc, tmp_path, "O2-VALID-ACCEPTED", server.url)
+    passes_on(replay)

@@ -130,6 +130,14 @@ class Scene:
         return {norm_id(o["order_id"]): o for o in open_orders(trader, self.spec)}
 
 
+def unaffordable_fok(trader: O2Trader, spec: MarketSpec) -> Outcome:
+    """Send a FillOrKill buy far beyond any minted balance: it reverts (the batch is
+    signed and well-formed, so only the revert path decides the nonce after it)."""
+    price = spec.price(1)
+    huge = spec.quantity(price) * 10**6
+    return trader.submit(msg.group(spec.market_id, msg.create_order("Buy", price, huge, "FillOrKill")))
+
+
 def bad_order(
     rule_id: str, spec: MarketSpec, zones: Zones, lots: int, pick: Callable[[int, int], int]
 ) -> tuple[int, int] | None:

@@ -53,12 +53,12 @@ from .mutations import (
     SignatureFault,
     mutations,
     signature_faults,
+    sites,
 )
 from .o2 import Batch, CancelOwn, Create, Settle, Zones, valid_batches
 
 Flavour = Literal["structural", "semantic", "invalid"]
 FLAVOURS: tuple[str, ...] = ("structural", "semantic", "invalid")
-SIGNATURE_SHARE = 4  # one invalid case in four is a signature fault, the rest schema mutations
 
 SERIALISABLE = ("Labelled", "SignatureFault", "Refer", "SessionPlan", "DeriveLeg", "QuotePlan")
 """Value types drawn here that a replay file may hold (``strategies.serial``)."""
@@ -198,8 +198,17 @@ def _check(flavour: str, view: Any, view_type: type | None) -> None:
         raise ValueError(f"the {flavour} flavour needs a view: {view_type.__name__}(...), not {view!r}")
 
 
-def _is_signature_case(draw: st.DrawFn) -> bool:
-    return draw(st.integers(1, SIGNATURE_SHARE)) == SIGNATURE_SHARE  # shrinks toward schema mutations
+def _one_invalid(draw: st.DrawFn, signatures: Mapping[Any, str], template: Any, schema: str, request: Any) -> Any:
+    """One case of one rule, the rule drawn first among all ``request`` can break, so a
+    rule with few sites or corruptions is not starved by one with many. Hypothesis
+    favours the first few choices of a list: the signature rules come first (a signature
+    that is not checked is the worst bug), then the schema rules."""
+    schema_rules = sorted({site.rule_id for site in sites(schema, template)})
+    signature_rules = list(dict.fromkeys(signatures.values()))
+    rule_id = draw(st.sampled_from([*signature_rules, *schema_rules]))
+    if rule_id in schema_rules:
+        return draw(mutations(template, schema, request=request, rules=[rule_id]))
+    return draw(signature_faults({kind: r for kind, r in signatures.items() if r == rule_id}, st.just(request)))
 
 
 # ---- batches
@@ -289,9 +298,7 @@ def _o2_batches(draw: st.DrawFn, flavour: str, view: O2View | None = None) -> An
     if flavour == "semantic":
         return draw(semantic)
     batch = _without_cancels(draw(semantic))
-    if _is_signature_case(draw):
-        return draw(signature_faults(O2_SIGNATURE_RULES, st.just(batch)))
-    return draw(mutations(o2_template(batch, view), "o2/session_actions_request", request=batch))
+    return _one_invalid(draw, O2_SIGNATURE_RULES, o2_template(batch, view), "o2/session_actions_request", batch)
 
 
 def o2_batches(flavour: Flavour = "structural", view: O2View | None = None) -> st.SearchStrategy[Any]:
@@ -368,9 +375,7 @@ def _o2_session_updates(draw: st.DrawFn, flavour: str, view: O2View | None = Non
     plan = draw(_session_plans(view))
     if flavour == "semantic":
         return plan
-    if _is_signature_case(draw):
-        return draw(signature_faults(SESSION_SIGNATURE_RULES, st.just(plan)))
-    return draw(mutations(session_template(plan, view), "o2/session_request", request=plan))
+    return _one_invalid(draw, SESSION_SIGNATURE_RULES, session_template(plan, view), "o2/session_request", plan)
 
 
 def o2_session_updates(flavour: Flavour = "structural", view: O2View | None = None) -> st.SearchStrategy[Any]:
@@ -527,9 +532,7 @@ def _derive(draw: st.DrawFn, flavour: str, view: DeriveView | None, schema: str,
     plan = draw(_quote_plans(view))
     if flavour == "semantic":
         return plan
-    if _is_signature_case(draw):
-        return draw(signature_faults(DERIVE_SIGNATURE_RULES, st.just(plan)))
-    return draw(mutations(template(plan, view), schema, request=plan))
+    return _one_invalid(draw, DERIVE_SIGNATURE_RULES, template(plan, view), schema, plan)
 
 
 @named_composite("derive_quotes")
