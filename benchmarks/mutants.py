@@ -9,6 +9,7 @@ against it as a user would, in a subprocess:
     python benchmarks/mutants.py fuzz --duration 60s  # tradeproof fuzz per mutant
     python benchmarks/mutants.py fuzz --only stateful # just the stateful-only bugs
     python benchmarks/mutants.py fuzz --every 4       # every 4th mutant: a sample, faster
+    python benchmarks/mutants.py fuzz --no-rate-limit # mutants served without the O2 rate limit
 
 Each run stops at the first failing check (``--exit-first``), so the wall time is the
 time to kill (``run``) or to detect (``fuzz``), start-up included. The table says which
@@ -32,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from broken_targets import Broken, catalogue  # noqa: E402
+from broken_targets import Broken, catalogue, unpaced  # noqa: E402
 from broken_targets.derive_stateful import BROKEN_STATEFUL as DERIVE_STATEFUL  # noqa: E402
 from broken_targets.o2_stateful import BROKEN_STATEFUL as O2_STATEFUL  # noqa: E402
 
@@ -57,9 +58,10 @@ def tradeproof(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tradeproof", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def attack(mutant: Broken, mode: str, profile: str, duration: str, seed: int) -> Outcome:
+def attack(mutant: Broken, mode: str, profile: str, duration: str, seed: int, rate_limit: bool = True) -> Outcome:
     protocol = rules.get(mutant.rule_id).protocol.value
-    with tempfile.TemporaryDirectory() as tmp, BackgroundServer(mutant.build()) as server:
+    app = mutant.build() if rate_limit else unpaced(mutant)
+    with tempfile.TemporaryDirectory() as tmp, BackgroundServer(app) as server:
         args = ["--target", server.url, "--protocol", protocol, "--exit-first", "--report-dir", tmp, "--seed", str(seed)]
         if mode == "run":
             args = ["run", *args, "--profile", profile]
@@ -93,6 +95,8 @@ def main() -> None:
     parser.add_argument("--mutant", action="append", default=[], help="only this mutant id (repeatable)")
     parser.add_argument("--every", type=int, default=1, help="only every Nth mutant (a sample spread over the catalogue)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-rate-limit", action="store_true",
+                        help="serve the mutants without the O2 rate limit (except the rate-limit bug's own)")
     options = parser.parse_args()
 
     mutants: list[Broken] = []
@@ -109,7 +113,7 @@ def main() -> None:
     print(f"{'mutant':58} {'killed':6} {'by':28} {'seconds':>8} {'replay':>7}", flush=True)
     outcomes = []
     for mutant in mutants:
-        outcome = attack(mutant, options.mode, options.profile, options.duration, options.seed)
+        outcome = attack(mutant, options.mode, options.profile, options.duration, options.seed, not options.no_rate_limit)
         outcomes.append(outcome)
         by = ",".join(outcome.rules[:2]) + ("" if outcome.by_own_rule or not outcome.killed else " (other)")
         replay = "" if outcome.replayed is None else ("yes" if outcome.replayed else "NO")
@@ -120,6 +124,7 @@ def main() -> None:
     times = [o.seconds for o in killed]
     print()
     what = f"tradeproof {options.mode}" + (f" ({options.profile})" if options.mode == "run" else f" ({options.duration} each)")
+    what += ", rate limit off" if options.no_rate_limit else ""
     print(f"{what}: killed {len(killed)}/{len(outcomes)} mutants ({100 * len(killed) / max(1, len(outcomes)):.0f}%), "
           f"{sum(o.by_own_rule for o in killed)} by the rule they break")
     if times:
