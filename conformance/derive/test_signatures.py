@@ -115,7 +115,7 @@ MALFORMED = {
     "64-bytes": DeriveCorruption.SHORT_64,
     "flipped-v": DeriveCorruption.FLIPPED_V,
     "v-0-1": DeriveCorruption.V_ZERO_ONE,
-    "66-bytes": None,
+    "66-bytes": DeriveCorruption.LONG_66,
 }
 
 
@@ -125,12 +125,7 @@ def test_malformed_signature_is_refused(form, derive, new_party, derive_domain):
     rule = "DRV-SIG-MALFORMED"
     quoted = _quote(rule, derive, derive_domain, new_party, "malformed")
     params = quoted.execute_params()
-    kind = MALFORMED[form]
-    if kind is None:  # the correct 65 bytes and one more
-        params = {**params, "signature": params["signature"] + "00"}
-    else:
-        params = quoted.corrupted(params, kind)
-    refuse_execute(rule, quoted, params, detail=form)
+    refuse_execute(rule, quoted, quoted.corrupted(params, MALFORMED[form]), detail=form)
 
 
 # --------------------------------------------------------------------------- who signs

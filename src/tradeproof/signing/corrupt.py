@@ -36,6 +36,7 @@ class DeriveCorruption(StrEnum):
     SHORT_64 = "64-bytes"  # v dropped
     FLIPPED_V = "flipped-v"  # 27 ↔ 28
     V_ZERO_ONE = "v-0-1"  # the right signature with v as 0/1 (what ecrecover refuses)
+    LONG_66 = "66-bytes"  # the right 65 bytes and one more
     OTHER_CHAIN = "other-chain"  # same action, domain of another chain id
     OTHER_CONTRACT = "other-contract"  # same action, another verifying contract
     OTHER_MODULE = "other-module"  # same domain, action naming another module
@@ -90,6 +91,8 @@ def derive_bad_signature(
         )
     if kind is DeriveCorruption.OTHER_MODULE:
         return derive.sign_action(key, dataclasses.replace(action, module=OTHER_MODULE), domain)
+    if kind is DeriveCorruption.LONG_66:
+        return derive.sign_action(key, action, domain) + "00"
     r, s, recovery_id = _secp.sign_digest(key.private_key, action.digest(domain))
     if kind is DeriveCorruption.HIGH_S:
         high = (_secp.SECP256K1_N - int.from_bytes(s, "big")).to_bytes(32, "big")

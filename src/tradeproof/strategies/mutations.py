@@ -587,6 +587,7 @@ DERIVE_SIGNATURE_RULES: Mapping[DeriveCorruption, str] = {
     DeriveCorruption.SHORT_64: "DRV-SIG-MALFORMED",
     DeriveCorruption.FLIPPED_V: "DRV-SIG-MALFORMED",
     DeriveCorruption.V_ZERO_ONE: "DRV-SIG-MALFORMED",
+    DeriveCorruption.LONG_66: "DRV-SIG-MALFORMED",
     DeriveCorruption.OTHER_CHAIN: "DRV-SIG-DOMAIN",
     DeriveCorruption.OTHER_CONTRACT: "DRV-SIG-DOMAIN",
     DeriveCorruption.OTHER_MODULE: "DRV-SIG-MODULE",
