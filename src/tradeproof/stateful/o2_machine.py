@@ -136,11 +136,17 @@ class O2Machine(FuzzMachine):
         self.dirty = False
         self.trades_since_renewal = 0
         self.trader_list: list[O2Trader] = []
-        self.bands = {s.market_id: (self._price(s, -BAND), self._price(s, BAND)) for s in rig.markets}
-        self.lot = {s.market_id: s.lots(self.bands[s.market_id][0]) for s in rig.markets}
+        self._centre({s.market_id: rig.zones.mid(s) for s in rig.markets})
+
+    def _centre(self, mids: Mapping[str, int]) -> None:
+        """Each market's mid, and the price band and lot size that follow from it."""
+        self.mids = dict(mids)
+        markets = self.context.markets
+        self.bands = {s.market_id: (self._price(s, -BAND), self._price(s, BAND)) for s in markets}
+        self.lot = {s.market_id: s.lots(self.bands[s.market_id][0]) for s in markets}
 
     def _price(self, spec: MarketSpec, ticks: int) -> int:
-        return max(spec.tick, self.context.zones.mid(spec) + ticks * spec.tick)
+        return max(spec.tick, self.mids[spec.market_id] + ticks * spec.tick)
 
     def _tick(self) -> None:
         if self.context.tick is not None and type(self).found_at is None:
@@ -161,10 +167,19 @@ class O2Machine(FuzzMachine):
     # ----------------------------------------------------------------- steps
 
     @setup_step(target=traders)
-    def open_accounts(self) -> Any:
+    def open_accounts(self, book: Any = None, mids: Any = None) -> Any:
         """The traders (made once per machine class, then reused with their orders
-        cancelled), their balances, and whatever already rests near each mid (foreign)."""
+        cancelled), their balances, and whatever already rests near each mid (foreign).
+
+        The mids and the foreign levels found are written into the recorded step. A
+        replay passes them back: prices are counted from the recorded mids (the target's
+        book may have moved since), and the foreign levels are placed again first, so a
+        failure that traded against orders other tests left reproduces on a fresh target."""
         rig, o2 = self.context, self.context.o2
+        if mids:
+            self._centre({market: int(mid) for market, mid in mids.items()})
+        if book:
+            self._place_foreign(book)
         made = []
         for index in range(rig.traders):
             if index == len(rig.pool):
@@ -181,12 +196,15 @@ class O2Machine(FuzzMachine):
             self.accounts[account], self.names[account] = trader, trader.alias  # type: ignore[attr-defined]
             unlocked = {(book, asset): b.unlocked for asset, bal in balances.items() for book, b in bal.books.items()}
             self.model.add_account(account, {asset: bal.total for asset, bal in balances.items()}, unlocked)
+        found: dict[str, dict[str, list[list[int]]]] = {}
         for market, (low, high) in self.bands.items():
             body = o2.depth(market)
             for side in ("Buy", "Sell"):
                 for price, quantity in sorted(depth_levels(body, side).items()):
                     if low <= price <= high:
                         self.model.add_foreign(market, side, price, quantity)
+                        found.setdefault(market, {}).setdefault(side, []).append([price, quantity])
+        self.steps[-1]["args"].update(book=found, mids=dict(self.mids))
         self.dirty = True
         self.trader_list = made
         return multiple(*made)
@@ -306,7 +324,7 @@ class O2Machine(FuzzMachine):
         bounds = None
         if kind == "BoundedMarket":
             base = spec.tick * int(action["min"]), spec.tick * int(action["max"])
-            origin = touch if touch is not None else self.context.zones.mid(spec)
+            origin = touch if touch is not None else self.mids[market]
             bounds = (max(spec.tick, origin + base[0]), max(spec.tick, origin + base[1]))
         elif touch is not None:
             price = touch
@@ -342,6 +360,16 @@ class O2Machine(FuzzMachine):
             assert prediction.rule_id is not None
             raise self._violation(prediction.rule_id, f"rejected ({prediction.reason})", "accepted",
                                   [outcome.exchange], description)
+
+    def _place_foreign(self, book: Mapping[str, Mapping[str, Sequence[Sequence[int]]]]) -> None:
+        """Rest the recorded foreign levels again, from a trader of their own (PostOnly:
+        a level that would now cross is refused instead of trading)."""
+        maker = self.context.new_trader("fuzz-o2-foreign")
+        for market, sides in book.items():
+            orders = [msg.create_order(side, int(price), int(quantity), "PostOnly")
+                      for side, levels in sides.items() for price, quantity in levels]
+            for start in range(0, len(orders), 5):
+                fault_if_faulty(maker.submit(msg.group(market, *orders[start:start + 5])))
 
     def _ready(self, trader: O2Trader) -> dict[str, Balance] | None:
         """Tidy the trader, re-read its nonce; its balances, or None if something stays locked."""
