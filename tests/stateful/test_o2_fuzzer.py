@@ -5,14 +5,21 @@ fuzzer fails, writes a replay file, and ``tradeproof replay`` reproduces it ther
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tradeproof.messages import o2 as msg
 from tradeproof.reference import BackgroundServer, create_app
 from tradeproof.stateful.o2_machine import RULES
+from tradeproof.target import O2Target
+from tradeproof.target.accounts import O2Accounts
+from tradeproof.target.http import HttpClient
+from tradeproof.target.market import markets_of
+from tradeproof.target.pacing import NoPacer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
 from broken_targets import Broken, unpaced
@@ -48,3 +55,37 @@ def test_fuzzer_finds_what_the_conformance_tests_miss(broken: Broken, tmp_path):
         replay = found_and_replayed(proc, fuzzing, broken.rule_id, server.url)
     with BackgroundServer(create_app(protocols=["o2"], rate_limit=False)) as reference:
         passes_on(replay, reference.url)
+
+
+
+def leave_far_buys(url: str) -> set[tuple[str, int]]:
+    """Another test's leftovers: a buy on each market far below the price scale (the
+    machine's mid then sits at twice it, its band far above); returns (market, price)."""
+    o2 = O2Target(HttpClient(url), NoPacer())
+    trader = O2Accounts(o2, "leftovers", harness=True).new("leftover")
+    left: set[tuple[str, int]] = set()
+    for spec in markets_of(o2.markets_json):
+        price = spec.price(1000) // 20 // spec.tick * spec.tick
+        assert trader.submit(msg.group(spec.market_id, msg.create_order("Buy", price, spec.quantity(price)))).accepted
+        left.add((spec.market_id, price))
+    return left
+
+
+@pytest.mark.slow
+def test_a_replay_brings_the_book_it_found(tmp_path):
+    """Orders other tests left far from the mid are part of what a run may trade against
+    (a target that ignores a price bound reaches them): the replay file records the whole
+    book the machine found, not only its band, and the replay reproduces on a fresh
+    target (placing those levels again first)."""
+    [broken] = [b for b in BROKEN_STATEFUL if b.name == "fifo-from-three"]
+    with BackgroundServer(unpaced(broken)) as server:
+        far = leave_far_buys(server.url)
+        proc = fuzz_machine(tmp_path / "fuzz", "--target", server.url, "--max-examples", "60")
+        replay = found_and_replayed(proc, tmp_path / "fuzz", broken.rule_id, server.url)
+    setup_step = json.loads(replay.read_text())["draws"]["steps"][0]
+    book = setup_step["args"]["book"]
+    recorded = {(m, price) for m, sides in book.items() for price, _ in sides.get("Buy", [])}
+    assert far <= recorded, f"the leftovers outside the machine's band were not recorded: {book}"
+    with BackgroundServer(unpaced(broken)) as fresh:  # a target that never saw the leftovers
+        again = python("-m", "tradeproof", "replay", str(replay), "--target", fresh.url, cwd=tmp_path)
+    assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]

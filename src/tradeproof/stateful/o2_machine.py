@@ -171,10 +171,11 @@ class O2Machine(FuzzMachine):
         """The traders (made once per machine class, then reused with their orders
         cancelled), their balances, and whatever already rests near each mid (foreign).
 
-        The mids and the foreign levels found are written into the recorded step. A
-        replay passes them back: prices are counted from the recorded mids (the target's
-        book may have moved since), and the foreign levels are placed again first, so a
-        failure that traded against orders other tests left reproduces on a fresh target."""
+        The mids and the book found (every level; those near the mids are modelled as
+        foreign) are written into the recorded step. A replay passes them back: prices are
+        counted from the recorded mids (the target's book may have moved since), and the
+        levels are placed again first, so a failure that traded against orders other tests
+        left reproduces on a fresh target."""
         rig, o2 = self.context, self.context.o2
         if mids:
             self._centre({market: int(mid) for market, mid in mids.items()})
@@ -201,9 +202,11 @@ class O2Machine(FuzzMachine):
             body = o2.depth(market)
             for side in ("Buy", "Sell"):
                 for price, quantity in sorted(depth_levels(body, side).items()):
+                    # every level is recorded, the band's are modelled: a target that trades
+                    # outside an order's price range reaches the others, and a replay needs them
+                    found.setdefault(market, {}).setdefault(side, []).append([price, quantity])
                     if low <= price <= high:
                         self.model.add_foreign(market, side, price, quantity)
-                        found.setdefault(market, {}).setdefault(side, []).append([price, quantity])
         self.steps[-1]["args"].update(book=found, mids=dict(self.mids))
         self.dirty = True
         self.trader_list = made
