@@ -118,7 +118,7 @@ def _step_reverted(draw: Draw, world: World, trader: O2Trader) -> Outcome:
 
 
 NONCE_STEPS: dict[str, Callable[[Draw, World, O2Trader], Outcome]] = {
-    "accepted batch": _step_valid,
+    "valid batch": _step_valid,
     "bad signature": _step_bad_signature,
     "future nonce": _step_future_nonce,
     "reverted batch": _step_reverted,
@@ -126,13 +126,15 @@ NONCE_STEPS: dict[str, Callable[[Draw, World, O2Trader], Outcome]] = {
 
 
 def reported_nonce(draw: Draw, world: World) -> None:
-    """After a drawn run of accepted, refused and reverted requests, the nonce
+    """After a drawn run of valid, refused and reverted requests, the nonce
     GET /v1/accounts reports is the one the target accepts."""
     trader = world.new_trader("fault-reported")
     steps = draw(st.lists(st.sampled_from(list(NONCE_STEPS)), min_size=1, max_size=4), "steps before")
-    for i, step in enumerate(steps):
-        labelled: Draw = lambda strategy, label, i=i: draw(strategy, f"step {i + 1}: {label}")  # noqa: E731
-        fault_if_faulty(NONCE_STEPS[step](labelled, world, trader))
+    for i, step in enumerate(steps, 1):
+        def draw_in_step(strategy: st.SearchStrategy[Any], label: str, i: int = i) -> Any:
+            return draw(strategy, f"step {i}: {label}")  # labels are unique per example
+
+        fault_if_faulty(NONCE_STEPS[step](draw_in_step, world, trader))
     reported = trader.refresh()
     outcome = trader.submit(*world.groups(draw, trader, "batch after"))
     expect_accepted("O2-NONCE-REPORTED", outcome, detail=f"signed with the reported nonce {reported} after: {', '.join(steps)}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, multiple, precondition, run_state_machine_as_test
+from hypothesis.stateful import precondition, run_state_machine_as_test
 
 from ..checks import RuleViolation, fault_if_faulty
 from ..errors import TargetFault, TargetMisbehaved
@@ -52,11 +52,12 @@ RULES: tuple[str, ...] = (
     "O2-SESSION-REVOKED", "O2-CONSERVATION",
 )
 
+
 def any_trader() -> Any:
     """One of the machine's traders: a drawn offset from the step's position, so the
-    choice Hypothesis draws most (0, the simplest) goes round robin. (Drawn from the
-    bundle, one trader sent nearly every request; under a per-owner rate limit the
-    machine then ran at that one owner's pace.)"""
+    choice Hypothesis draws most (0, the simplest) goes round robin. (Drawn from a
+    Hypothesis bundle, one trader sent nearly every request; under a per-owner rate limit
+    the machine then ran at that one owner's pace.)"""
 
     def pick(machine: O2Machine) -> Any:
         crew = machine.trader_list
@@ -99,7 +100,6 @@ class O2Machine(FuzzMachine):
     """
 
     context: Rig
-    traders = Bundle("traders")
     shrink_seconds: float = SHRINK_SECONDS
     found_at: float | None = None
     smallest: Failure | None = None
@@ -166,8 +166,8 @@ class O2Machine(FuzzMachine):
 
     # ----------------------------------------------------------------- steps
 
-    @setup_step(target=traders)
-    def open_accounts(self, book: Any = None, mids: Any = None) -> Any:
+    @setup_step()
+    def open_accounts(self, book: Any = None, mids: Any = None) -> None:
         """The traders (made once per machine class, then reused with their orders
         cancelled), their balances, and whatever already rests near each mid (foreign).
 
@@ -210,7 +210,6 @@ class O2Machine(FuzzMachine):
         self.steps[-1]["args"].update(book=found, mids=dict(self.mids))
         self.dirty = True
         self.trader_list = made
-        return multiple(*made)
 
     @step(trader=any_trader(), batch=batches())
     def trade(self, trader: O2Trader, batch: tuple[dict[str, Any], ...]) -> None:

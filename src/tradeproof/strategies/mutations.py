@@ -634,12 +634,7 @@ class SignatureFault:
 
 
 def signature_faults(table: Mapping[Any, str], requests: st.SearchStrategy[Any]) -> st.SearchStrategy[SignatureFault]:
-    """A corruption from ``table`` (with its rule) on a request drawn from ``requests``.
-
-    The rule is drawn first and then one of its corruptions, so every rule gets an equal
-    share of a short campaign however many corruptions break it."""
-    by_rule: dict[str, list[Any]] = {}
-    for kind, rule_id in table.items():
-        by_rule.setdefault(rule_id, []).append(kind)
-    kinds = st.sampled_from(list(by_rule)).flatmap(lambda rule_id: st.sampled_from(by_rule[rule_id]))
+    """A corruption from ``table`` (with its rule) on a request drawn from ``requests``
+    (``flavours`` draws the rule first and passes the corruptions of that rule)."""
+    kinds = st.sampled_from(list(table))
     return st.builds(lambda kind, request: SignatureFault(kind, table[kind], request), kinds, requests)
