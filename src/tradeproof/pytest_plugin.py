@@ -8,6 +8,7 @@ URL`` are the same run.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -315,7 +316,8 @@ def examples(request: pytest.FixtureRequest) -> Any:
     if "campaign" in request.fixturenames:  # a fuzz test: the campaign's budget, not the profile's
         campaign = request.getfixturevalue("campaign")
         settings = campaign.hypothesis_settings()
-    runner = Examples(draws, key=request.node.nodeid, settings=settings, campaign=campaign)
+    runner = Examples(draws, key=request.node.nodeid, settings=settings, campaign=campaign,
+                      shrink_seconds=campaign.shrink_seconds if campaign is not None else math.inf)
     request.node.stash[keys.EXAMPLES] = runner
     return runner
 

@@ -5,11 +5,12 @@ disagreement is named. Pure: no target involved."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pytest
 
 from tradeproof.stateful.o2_compare import Judge, Observed, StepRecord
-from tradeproof.stateful.o2_model import Cancel, NewOrder, O2Model, Open, Range, SettleOwn
+from tradeproof.stateful.o2_model import BudgetBinds, Cancel, NewOrder, O2Model, Open, Range, SettleOwn
 from tradeproof.target.market import MarketSpec
 
 BASE, QUOTE = "0x" + "ba" * 32, "0x" + "0c" * 32
@@ -81,6 +82,27 @@ def test_market_never_rests_and_open_cases_are_not_guessed(model):
     run(model, A, order("Sell", 5))
     with pytest.raises(Open, match="budget"):  # the second lot would cost more than price·quantity forwards
         model.simulate(B, [order("Buy", 0, lots=2, kind="Market")])
+
+
+def test_a_market_buy_whose_budget_binds_takes_what_the_target_took_up_to_its_budget(model):
+    run(model, A, order("Sell", 0))
+    run(model, A, order("Sell", 5))
+    buy = order("Buy", 0, lots=2, kind="Market")  # forwards P·2Q: the ask at P + 5T costs more than P·Q
+    with pytest.raises(BudgetBinds) as binds:
+        model.simulate(B, [buy])
+    most = (P * Q // UNIT + 1) * UNIT - 1  # quote left after the first lot, in base·price units …
+    assert (binds.value.price, binds.value.most, binds.value.first) == (P + 5 * T, most // (P + 5 * T), False)
+    with pytest.raises(ValueError, match="outside"):
+        model.simulate(B, [replace(buy, binding_fill=binds.value.most + 1)])
+    p = run(model, B, replace(buy, binding_fill=binds.value.most))
+    assert [f.quantity for f in p.fills] == [Q, binds.value.most] and not model.open_orders(B)
+    assert 10**6 * UNIT - model.total[(B, QUOTE)].lo <= 2 * P * Q // UNIT  # never more than it forwarded
+    [left] = model.open_orders(A)
+    assert left.remaining == Q - binds.value.most
+    run(model, D, order("Sell", 3))
+    with pytest.raises(BudgetBinds) as first:  # binding at its first level: it may fill nothing at all
+        model.simulate(C, [order("Buy", 0, kind="Market")])
+    assert first.value.first
 
 
 def test_fill_or_kill_reverts_the_whole_batch_unless_filled(model):

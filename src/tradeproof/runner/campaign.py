@@ -39,7 +39,8 @@ class Campaign:
     failures: int = 0
     rules_seen: set[str] = field(default_factory=set)
     test_deadline: float | None = None
-    failed_in_test: bool = False  # once a failure is found, time no longer stops the test (shrinking)
+    failed_in_test: bool = False  # once a failure is found, time no longer stops the test (shrinking) …
+    shrink_seconds: float = 20.0  # … but shrinking has this long
     timeline: list[dict[str, float]] = field(default_factory=list)  # one sample a second, for reports
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -4,10 +4,14 @@ A conformance test hands its check to ``examples(check)``; the check draws value
 ``draw(strategy, label)``. In a normal run that is Hypothesis (shrinking included), and
 the draws of the last example run — the minimal failing one when a test fails — are
 kept for the replay file. Replaying a file calls the check once with its stored draws.
+A fuzz campaign bounds shrinking in time (``shrink_seconds``): when that is spent, the
+smallest failure found so far is the one reported and kept.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -30,9 +34,11 @@ class Examples:
     """Runs a check over generated values, remembering the last example's draws."""
 
     def __init__(
-        self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None, campaign: Any = None
+        self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None, campaign: Any = None,
+        shrink_seconds: float = math.inf,
     ) -> None:
         self.campaign = campaign
+        self.shrink_seconds = shrink_seconds  # after the first failure: time to find a smaller one
         self.replay_draws = replay_draws
         self.key = key  # the test's node id: its own entries in the example database
         self.settings = settings  # a fuzz campaign's settings (None: the profile's)
@@ -42,6 +48,12 @@ class Examples:
         if self.replay_draws is not None:
             self._replay(check)
             return
+
+        best: list[tuple[dict[str, Any], AssertionError]] = []  # the latest (smallest) failing example
+        found_at: list[float] = []
+
+        def shrinking_spent() -> bool:
+            return bool(found_at) and time.monotonic() - found_at[0] >= self.shrink_seconds
 
         @given(data=st.data())
         def run(data: st.DataObject) -> None:
@@ -58,10 +70,18 @@ class Examples:
                 check(draw)
             except TargetFault as fault:
                 raise _Fault(fault) from None  # not something to shrink: stop at once
-            except AssertionError:
+            except AssertionError as failure:
                 if self.campaign is not None:
                     self.campaign.note_failure()  # a find: the time budget must not cut its shrinking
+                found_at[:] = found_at or [time.monotonic()]
+                best[:] = [(self.last, failure)]  # Hypothesis only tries smaller examples once one fails
+                if shrinking_spent():
+                    raise _ShrinkSpent() from None
                 raise
+            # stopping must come last in an example: Hypothesis records what it drew, and an
+            # example that stopped drawing early makes it report flaky data generation
+            if shrinking_spent():
+                raise _ShrinkSpent()
 
         if self.settings is not None:
             run = self.settings(run)
@@ -74,6 +94,9 @@ class Examples:
             run()
         except _Fault as wrapped:
             raise wrapped.fault from None
+        except _ShrinkSpent:
+            self.last, failure = best[0]  # the replay file keeps the smallest failure found
+            raise failure from None
 
     def _replay(self, check: Callable[[Draw], None]) -> None:
         stored = {label: serial.load(value) for label, value in (self.replay_draws or {}).items()}
@@ -118,6 +141,10 @@ class _Fault(BaseException):
     def __init__(self, fault: TargetFault) -> None:
         super().__init__(str(fault))
         self.fault = fault
+
+
+class _ShrinkSpent(BaseException):
+    """Shrinking has had its time: stop Hypothesis (a BaseException stops it at once)."""
 
 
 class _Raw:

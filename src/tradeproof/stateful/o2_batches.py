@@ -3,7 +3,7 @@
 A logical action is a small dict of plain values, e.g. ``{"do": "create", "market": 0,
 "side": "Buy", "type": "Spot", "ticks": -2, "lots": 1}``: ``ticks`` from the market's
 scenario mid (or ``"at": "join"``/``"take"``: the best price of its own side / of the
-other), ``lots`` of a quantity valid at every price of the band, ``limit`` (Limit) and
+other, ``"past": k`` ticks beyond it in the direction of trading), ``lots`` of a quantity valid at every price of the band, ``limit`` (Limit) and
 ``min``/``max`` (BoundedMarket; from the other side's best price with ``"take"``) in
 ticks too, an optional ``flaw`` (``off-tick``,
 ``zero``) that must make the batch fail; ``{"do": "cancel", "market": m, "index": k}``

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import settings as hypothesis_settings
@@ -37,7 +37,7 @@ from ..target.o2 import parse_int
 from .base import FuzzMachine, setup_step, step
 from .o2_batches import BAND, MAX_MARKETS, Sent, batches, describe
 from .o2_compare import Judge, Observed, StepRecord, depth_levels, observe
-from .o2_model import FOREIGN, Cancel, ModelAction, NewOrder, O2Model, Open, Prediction, SettleOwn
+from .o2_model import FOREIGN, BudgetBinds, Cancel, ModelAction, NewOrder, O2Model, Open, Prediction, SettleOwn
 
 TRADERS = 4
 RENEW_EVERY = 8  # trades before a session renewal may be drawn
@@ -117,6 +117,12 @@ class O2Machine(FuzzMachine):
                 raise
         if cls.smallest is not None:
             raise cls.smallest.violation
+
+    @classmethod
+    def forget(cls) -> None:
+        """Start afresh: no failure seen (a caller running steps itself, one short run per
+        example, does its own shrinking)."""
+        cls.found_at, cls.smallest = None, None
 
     @classmethod
     def failing_steps(cls) -> list[dict[str, Any]]:
@@ -217,14 +223,19 @@ class O2Machine(FuzzMachine):
         self._tick()
         self.trades_since_renewal += 1
         account = trader.trade_account_id
-        sent, (after, prediction) = self._resolve(account, batch)
+        sent, (after, prediction), binds = self._resolve(account, batch)
         if not sent.wire:
             return
         description = f"{self.names[account]}: {describe(sent.model)}"
         if sent.dropped:
             description += f" (left out, outcome not fixed by TARGET.md: {', '.join(sent.dropped)})"
         outcome = self._send(trader, sent.groups())
-        self._judge_outcome(prediction, outcome, description)
+        if binds is not None and binds.first and not outcome.accepted:  # it may fill nothing: refusing is allowed
+            after, prediction = self.model, Prediction(False, None, "a Market buy that may fill nothing was refused")
+        else:
+            self._judge_outcome(prediction, outcome, description)
+        if binds is not None and outcome.accepted:
+            after, prediction = self._learn_binding_fill(account, sent, binds, after, outcome, description)
         if prediction.accepted:
             ids = order_ids(outcome)
             if len(ids) == len(prediction.placed):
@@ -286,8 +297,13 @@ class O2Machine(FuzzMachine):
 
     # ----------------------------------------------------------------- helpers
 
-    def _resolve(self, account: str, batch: Sequence[Mapping[str, Any]]) -> tuple[Sent, tuple[O2Model, Prediction]]:
-        """Concrete actions in request order, minus those whose outcome is open."""
+    def _resolve(
+        self, account: str, batch: Sequence[Mapping[str, Any]]
+    ) -> tuple[Sent, tuple[O2Model, Prediction], BudgetBinds | None]:
+        """Concrete actions in request order, minus those whose outcome is open. A Market
+        buy whose budget binds is kept when it is the batch's last action: what it takes
+        at that level is then read from the book (``_learn_binding_fill``); the prediction
+        returned meanwhile has it take nothing there."""
         count = len(self.context.markets)
         groups = list(dict.fromkeys(int(a["market"]) % count for a in batch))  # markets in order of first use
         pairs = [self._concrete(account, a) for a in sorted(batch, key=lambda a: groups.index(int(a["market"]) % count))]
@@ -295,11 +311,32 @@ class O2Machine(FuzzMachine):
         dropped: list[str] = []
         while True:
             try:
-                result = self.model.simulate(account, model)
-                return Sent(model, wire, dropped), result
+                return Sent(model, wire, dropped), self.model.simulate(account, model), None
+            except BudgetBinds as binds:
+                if binds.index == len(model) - 1:
+                    trial = [*model[:-1], replace(model[-1], binding_fill=0)]  # type: ignore[type-var]
+                    return Sent(model, wire, dropped), self.model.simulate(account, trial), binds
+                dropped.append(binds.reason)
+                del model[binds.index], wire[binds.index]
             except Open as open_case:
                 dropped.append(open_case.reason)
                 del model[open_case.index], wire[open_case.index]
+
+    def _learn_binding_fill(
+        self, account: str, sent: Sent, binds: BudgetBinds, after: O2Model, outcome: Outcome, description: str
+    ) -> tuple[O2Model, Prediction]:
+        """How much the target's Market buy took at the level where its budget binds (the
+        level's depth fell by that much): more than the budget buys is O2-MARKET-BUDGET;
+        otherwise the model takes that amount as fact and predicts the rest from it."""
+        untouched = after.depth(binds.market)[binds.side].get(binds.price, 0)
+        now = depth_levels(self.context.o2.depth(binds.market), binds.side).get(binds.price, 0)
+        took = untouched - now
+        if took > binds.most:
+            raise self._violation(
+                "O2-MARKET-BUDGET", f"at most {binds.most} taken at {binds.price}, where the budget runs out",
+                f"{took} taken there", [outcome.exchange], description)
+        sent.model[-1] = replace(sent.model[-1], binding_fill=max(0, took))  # type: ignore[type-var]
+        return self.model.simulate(account, sent.model)
 
     def _concrete(self, account: str, action: Mapping[str, Any]) -> tuple[ModelAction, tuple[str, dict[str, Any]]]:
         spec = self.context.markets[int(action["market"]) % len(self.context.markets)]
@@ -328,8 +365,8 @@ class O2Machine(FuzzMachine):
             base = spec.tick * int(action["min"]), spec.tick * int(action["max"])
             origin = touch if touch is not None else self.mids[market]
             bounds = (max(spec.tick, origin + base[0]), max(spec.tick, origin + base[1]))
-        elif touch is not None:
-            price = touch
+        elif touch is not None:  # "past": that many ticks beyond the touch, into the other side's book
+            price = max(spec.tick, touch + (1 if side == "Buy" else -1) * int(action.get("past", 0)) * spec.tick)
         flaw = action.get("flaw")
         if flaw == "off-tick" and spec.tick > 1:
             price += spec.tick // 2

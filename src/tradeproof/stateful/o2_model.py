@@ -6,9 +6,14 @@ priority; per account balances as ranges (fees are only bounded: a fill's fee is
 anywhere in [0, floor(received·rate/10^6)]); batches atomic (simulated on a copy).
 
 Where TARGET.md leaves the behaviour open — Market with nothing (or not enough known
-liquidity) to fill, cancel of an order that is not open, self-trades, a market buy whose
-budget binds, a BoundedMarket whose bounds skip a better level — the model does not
-guess: ``simulate`` raises ``Open`` naming the action, and the machine leaves it out.
+liquidity) to fill, cancel of an order that is not open, self-trades, a BoundedMarket
+whose bounds skip a better level — the model does not guess: ``simulate`` raises
+``Open`` naming the action, and the machine leaves it out.
+
+A Market buy whose budget binds is half open: TARGET.md fixes that it spends at most its
+forwarded coins, not how much of the binding level it takes. ``simulate`` raises
+``BudgetBinds`` (an ``Open``) with the most that level may give; a caller that can see
+what the target took there passes it back as ``NewOrder.binding_fill``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,17 @@ class Open(Exception):
     def __init__(self, index: int, reason: str) -> None:
         super().__init__(f"action {index}: {reason}")
         self.index, self.reason = index, reason
+
+
+class BudgetBinds(Open):
+    """A Market buy's budget runs out at ``price``: it may take anything from 0 to ``most``
+    of that level (TARGET.md fixes only that it never spends more than it forwards).
+    ``first``: nothing filled before it, so if it takes nothing there the target may
+    also refuse the batch (a Market that fills nothing is an open case)."""
+
+    def __init__(self, index: int, market: str, side: str, price: int, most: int, first: bool) -> None:
+        super().__init__(index, "market buy whose budget binds")
+        self.market, self.side, self.price, self.most, self.first = market, side, price, most, first
 
 
 class Rejected(Exception):
@@ -78,6 +94,7 @@ class NewOrder:
     kind: str
     limit: int | None = None
     bounds: tuple[int, int] | None = None
+    binding_fill: int | None = None  # a Market buy's take of the level where its budget binds
 
     @property
     def is_buy(self) -> bool:
@@ -290,6 +307,7 @@ class O2Model:
             raise Rejected(index, "O2-POSTONLY-REVERT", "PostOnly would take liquidity")
         budget = forwarded if order.is_buy and order.kind in MARKET_KINDS else None
         filled = spent = 0
+        budget_bound = False
         for maker in opposite:
             if filled == order.quantity or not order.accepts(maker.price):
                 break
@@ -298,7 +316,12 @@ class O2Model:
             quantity = min(order.quantity - filled, maker.remaining)
             cost = spec.notional(maker.price, quantity)
             if budget is not None and spent + cost > budget:
-                raise Open(index, "market buy whose budget binds")
+                quantity = self._binding_fill(index, order, maker, budget - spent, filled)
+                budget_bound = True
+                if quantity:
+                    self._fill(account, order, maker, quantity, seq, out)
+                filled, spent = filled + quantity, spent + spec.notional(maker.price, quantity)
+                break
             self._fill(account, order, maker, quantity, seq, out)
             filled, spent = filled + quantity, spent + cost
         left = order.quantity - filled
@@ -306,7 +329,7 @@ class O2Model:
             raise Rejected(index, "O2-FOK-REVERT", f"FillOrKill can fill {filled} of {order.quantity}")
         if order.kind == "BoundedMarket" and not filled:
             raise Rejected(index, "O2-BOUNDED-NO-FILL", "nothing fillable inside the bounds")
-        if order.kind == "Market" and left:
+        if order.kind == "Market" and left and not budget_bound:
             raise Open(index, "Market order the known book cannot fill")
         rests = bool(left) and order.kind in RESTING
         if rests:
@@ -317,6 +340,20 @@ class O2Model:
         if order.is_buy and self.dust.get(order.market):
             self._adjust_total(account, spec.quote_asset, Range(-self.dust[order.market], 0))
         return Placed(seq, order, filled, spent, rests)
+
+    def _binding_fill(self, index: int, order: NewOrder, maker: Resting, left: int, filled: int) -> int:
+        """What a Market buy takes from the maker where its budget (``left`` to spend)
+        binds: the target's take when known, else ``BudgetBinds``. Not for a
+        BoundedMarket: whether one that fills nothing there reverts is unclear too."""
+        spec = self.markets[order.market]
+        most = min(maker.remaining, order.quantity - filled, ((left + 1) * spec.base_unit - 1) // maker.price)
+        if order.kind != "Market":
+            raise Open(index, "market buy whose budget binds")
+        if order.binding_fill is None:
+            raise BudgetBinds(index, order.market, maker.side, maker.price, most, first=not filled)
+        if not 0 <= order.binding_fill <= most:
+            raise ValueError(f"a binding fill of {order.binding_fill} is outside [0, {most}]")
+        return order.binding_fill
 
     def _validate(self, index: int, spec: MarketSpec, order: NewOrder) -> None:
         prices = [order.price] + ([order.limit] if order.limit is not None else [])

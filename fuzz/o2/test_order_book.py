@@ -1,0 +1,38 @@
+"""One order against a drawn O2 book: makers rest a few orders on one side of a market,
+a taker sends one order of any type across them, perhaps a cancel or a second order
+follows, and after every request the target is compared with the model (the same
+machine and model as ``test_stateful.py``, driven by short scenes instead of a long
+random walk: a few requests reach the books that order-type, priority and fee bugs
+need)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradeproof.stateful.base import replay_steps
+from tradeproof.stateful.o2_machine import RULES, o2_machine
+from tradeproof.stateful.o2_scenes import scene_steps, scenes
+
+# trades around the market's mid: with --workers, these tests share one worker
+pytestmark = pytest.mark.xdist_group("o2-book")
+
+
+@pytest.mark.fuzz_weight(6)
+@pytest.mark.rule(*RULES)
+def test_one_order_against_a_drawn_book(o2, new_trader, o2_markets, o2_zones, campaign, examples):
+    machine = o2_machine(o2, new_trader, o2_markets, o2_zones)  # no tick inside: an example ticks once, at its end
+    if examples.replaying:
+        replay_steps(machine, examples.stored("steps"))
+        return
+
+    def check(draw) -> None:
+        steps = scene_steps(draw(scenes(), "scene"))
+        machine.forget()
+        try:
+            replay_steps(machine, steps)
+        finally:
+            examples.keep("steps", machine.last_steps)
+        campaign.tick(rules=RULES)
+
+    with campaign.running():
+        examples(check)
