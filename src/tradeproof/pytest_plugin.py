@@ -317,7 +317,8 @@ def examples(request: pytest.FixtureRequest) -> Any:
         campaign = request.getfixturevalue("campaign")
         settings = campaign.hypothesis_settings()
     runner = Examples(draws, key=request.node.nodeid, settings=settings, campaign=campaign,
-                      shrink_seconds=campaign.shrink_seconds if campaign is not None else math.inf)
+                      shrink_seconds=campaign.shrink_seconds if campaign is not None else math.inf,
+                      rounds=campaign is not None and campaign.timed, seed=request.config.getoption("hypothesis_seed", None))
     request.node.stash[keys.EXAMPLES] = runner
     return runner
 

@@ -45,6 +45,11 @@ class Campaign:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
+    def timed(self) -> bool:
+        """Bounded by time, not by a count of examples."""
+        return self.duration is not None and self.max_examples is None
+
+    @property
     def deadline(self) -> float | None:
         return None if self.duration is None else self.started + self.duration
 

@@ -10,16 +10,22 @@ smallest failure found so far is the one reported and kept.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ..errors import TargetFault
 from ..strategies import serial
+
+ROUND = 25  # examples per round in a timed campaign
 
 
 class Draw(Protocol):
@@ -35,9 +41,11 @@ class Examples:
 
     def __init__(
         self, replay_draws: Mapping[str, Any] | None = None, key: str = "", settings: Any = None, campaign: Any = None,
-        shrink_seconds: float = math.inf,
+        shrink_seconds: float = math.inf, rounds: bool = False, seed: int | None = None,
     ) -> None:
         self.campaign = campaign
+        self.rounds = rounds  # a timed campaign: rounds of ROUND examples until the time is up
+        self.seed = seed  # the run's Hypothesis seed (None: unseeded, the example database in use)
         self.shrink_seconds = shrink_seconds  # after the first failure: time to find a smaller one
         self.replay_draws = replay_draws
         self.key = key  # the test's node id: its own entries in the example database
@@ -55,8 +63,7 @@ class Examples:
         def shrinking_spent() -> bool:
             return bool(found_at) and time.monotonic() - found_at[0] >= self.shrink_seconds
 
-        @given(data=st.data())
-        def run(data: st.DataObject) -> None:
+        def example(data: st.DataObject) -> None:
             drawn: dict[str, Any] = {}
             self.last = drawn
 
@@ -83,20 +90,35 @@ class Examples:
             if shrinking_spent():
                 raise _ShrinkSpent()
 
-        if self.settings is not None:
-            run = self.settings(run)
         if self.key:
             # every check is run by this same inner function, so without a key of its own
             # each test would read the others' saved examples (Hypothesis' pytest plugin
             # keys parametrised tests the same way)
-            run.hypothesis.inner_test._hypothesis_internal_add_digest = self.key.encode()  # type: ignore[attr-defined]
+            example._hypothesis_internal_add_digest = self.key.encode()  # type: ignore[attr-defined]
         try:
-            run()
+            for number in itertools.count() if self.rounds else [0]:
+                self._round(example, number)
         except _Fault as wrapped:
             raise wrapped.fault from None
         except _ShrinkSpent:
             self.last, failure = best[0]  # the replay file keeps the smallest failure found
             raise failure from None
+
+    def _round(self, example: Callable[[st.DataObject], None], number: int) -> None:
+        """One Hypothesis run. A timed campaign runs rounds of ``ROUND`` examples until its
+        time ends (``tick`` raises): Hypothesis spends the first tenth of a run's
+        ``max_examples`` (up to 50) on minimal examples, which for a test of several
+        requests per example would be a whole slice of the campaign. Each round has its
+        own seed, drawn from ``seed`` when the run is seeded."""
+        settings = self.settings
+        if self.rounds:
+            settings = hypothesis_settings(settings, max_examples=ROUND)
+        test = given(data=st.data())(example)
+        if settings is not None:
+            test = settings(test)
+        if self.rounds and self.seed is not None:
+            test = hypothesis_seed(zlib.crc32(f"{self.seed}:{self.key}:{number}".encode()))(test)
+        test()
 
     def _replay(self, check: Callable[[Draw], None]) -> None:
         stored = {label: serial.load(value) for label, value in (self.replay_draws or {}).items()}

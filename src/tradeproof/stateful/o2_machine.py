@@ -78,6 +78,8 @@ class Rig:
     traders: int = TRADERS
     dust: Mapping[str, int] = field(default_factory=dict)
     pool: list[O2Trader] = field(default_factory=list)  # reused by every run of the machine
+    crews: int = 1  # sets of ``traders`` taken in turn by successive runs (short runs wait less on pacing)
+    turn: int = 0
 
 
 class ShrinkBudgetSpent(BaseException):
@@ -188,8 +190,9 @@ class O2Machine(FuzzMachine):
         if book:
             self._place_foreign(book)
         made = []
-        for index in range(rig.traders):
-            if index == len(rig.pool):
+        first, rig.turn = (rig.turn % rig.crews) * rig.traders, rig.turn + 1
+        for index in range(first, first + rig.traders):
+            while index >= len(rig.pool):
                 rig.pool.append(rig.new_trader("fuzz-o2"))
             balances = self._ready(rig.pool[index])
             if balances is None:  # orders or locked funds it cannot get back: retire it
@@ -438,10 +441,13 @@ def o2_machine(
     *,
     tick: Callable[..., Any] | None = None,
     traders: int = TRADERS,
+    crews: int = 1,
 ) -> type[O2Machine]:
     """The machine class for one target. ``new_trader(label)`` gives a funded trader with
-    an open session (the ``new_trader`` fixture); ``tick`` is ``campaign.tick``."""
+    an open session (the ``new_trader`` fixture); ``tick`` is ``campaign.tick``; successive
+    runs take ``crews`` sets of ``traders`` in turn (under a per-owner rate limit, short
+    runs then do not wait for the previous run's requests)."""
     chosen = tuple(markets[:MAX_MARKETS])
     dust = {s.market_id: parse_int(o2.market(s.market_id).get("dust", 0) or 0, "dust") for s in chosen}
-    rig = Rig(o2, new_trader, chosen, zones, tick, traders, dust)
+    rig = Rig(o2, new_trader, chosen, zones, tick, traders, dust, crews=crews)
     return type("O2Machine", (O2Machine,), {"context": rig, "found_at": None, "smallest": None, "last_steps": []})

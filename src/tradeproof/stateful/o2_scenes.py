@@ -8,7 +8,8 @@ makers (traders 1–3) rest 1–4 orders each on one side of one market, at one 
 or at drawn levels near the mid; the taker (trader 0) sends one order of any of the six
 types across it, priced from just short of the book to a few levels into it, large
 enough to sweep several levels; then up to two more steps: a maker or the taker
-cancelling an order (a part-filled one, often), or another taker order.
+cancelling an order (a part-filled one, often), another taker order, or the taker
+trying to cancel a maker's order.
 
 A scene is plain data — ``[(trader index, batch), ...]`` in the logical form of
 ``o2_batches`` — and ``scene_steps`` turns it into the machine's recorded steps, which
@@ -50,13 +51,13 @@ def _taker_order(draw: st.DrawFn, market: int, side: str, sign: int) -> dict[str
     the mid): priced from one level short of the book to four levels into it, or at its
     best level (BoundedMarket: bounds counted from there)."""
     kind = draw(st.sampled_from(TAKER_KINDS))
-    into = st.integers(-1, 4).map(lambda t: sign * t)
+    reach = 1 if kind == "Market" else 4  # a Market's price is only its budget: near the best, where it binds
+    into = st.integers(-1, reach).map(lambda t: sign * t)
     order: dict[str, Any] = {"do": "create", "market": market, "side": side, "type": kind,
                              "ticks": draw(into), "lots": draw(st.integers(1, 8))}
     if draw(st.booleans()):
-        # priced from the book's best level: at it (a Market buy's budget then binds past
-        # it) or a few ticks into the book (between its levels)
-        order["at"], order["past"] = "take", draw(st.integers(0, 3))
+        # priced from the book's best level: at it or a few ticks into the book (between its levels)
+        order["at"], order["past"] = "take", draw(st.integers(0, min(reach, 3)))
     if kind == "Limit":
         order["limit"] = draw(into)
     if kind == "BoundedMarket":
@@ -68,13 +69,14 @@ def _taker_order(draw: st.DrawFn, market: int, side: str, sign: int) -> dict[str
 
 @st.composite
 def _after(draw: st.DrawFn, market: int, side: str, sign: int) -> tuple[int, tuple[dict[str, Any], ...]]:
-    """A follow-up: a maker or the taker cancels one of its orders, or the taker sends
-    another order."""
-    what = draw(st.sampled_from(("maker-cancel", "taker-cancel", "taker-order")))
+    """A follow-up: a maker or the taker cancels one of its orders, the taker sends
+    another order, or tries to cancel a maker's order (which must fail)."""
+    what = draw(st.sampled_from(("maker-cancel", "taker-cancel", "taker-order", "cancel-other")))
     if what == "taker-order":
         return TAKER, (draw(_taker_order(market, side, sign)),)
-    trader = TAKER if what == "taker-cancel" else draw(st.sampled_from(MAKERS))
-    return trader, ({"do": "cancel", "market": market, "index": draw(st.integers(0, 3))},)
+    trader = draw(st.sampled_from(MAKERS)) if what == "maker-cancel" else TAKER
+    do = "cancel-other" if what == "cancel-other" else "cancel"
+    return trader, ({"do": do, "market": market, "index": draw(st.integers(0, 3))},)
 
 
 @st.composite
