@@ -22,16 +22,17 @@ from tradeproof.target.market import markets_of
 from tradeproof.target.pacing import NoPacer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
-from broken_targets import Broken, unpaced
+from broken_targets import Broken, catalogue, unpaced
 from broken_targets.o2_stateful import BROKEN_STATEFUL
 from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, python, verdicts
 
-MACHINE = FUZZ / "o2" / "test_stateful.py"  # the machine alone
+MACHINE = FUZZ / "o2" / "test_stateful.py"  # the machine alone, on long random walks
+SCENES = FUZZ / "o2" / "test_order_book.py"  # the same machine on short drawn scenes
 
 
-def fuzz_machine(report_dir: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+def fuzz_machine(report_dir: Path, *flags: str, suite: Path = MACHINE, seed: int = 11) -> subprocess.CompletedProcess[str]:
     """The O2 machine in a fresh directory (its own Hypothesis database), fixed seeds."""
-    return fuzz(MACHINE, report_dir, "--seed", "11", "--hypothesis-seed=11", *flags)
+    return fuzz(suite, report_dir, "--seed", str(seed), f"--hypothesis-seed={seed}", *flags)
 
 
 @pytest.mark.slow
@@ -44,17 +45,38 @@ def test_fuzzer_reports_nothing_on_the_reference(tmp_path):
 
 
 @pytest.mark.slow
+def test_scenes_report_nothing_on_the_reference(tmp_path):
+    proc = fuzz_machine(tmp_path, "--max-examples", "20", suite=SCENES)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert not list(tmp_path.glob("replays/*.json"))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", BROKEN_STATEFUL, ids=[b.id for b in BROKEN_STATEFUL])
 def test_fuzzer_finds_what_the_conformance_tests_miss(broken: Broken, tmp_path):
+    """The scenes find each (the long random walk does too, more slowly: see
+    ``test_a_replay_brings_the_book_it_found`` and ``benchmarks/mutants.py``)."""
     conformance, fuzzing = tmp_path / "conformance", tmp_path / "fuzz"
     with BackgroundServer(unpaced(broken)) as server:
         run = python("-m", "tradeproof", "run", "--target", server.url, "--protocol", "o2", "--rule", broken.rule_id,
                      "--report-dir", str(conformance), "--seed", "3", cwd=tmp_path)
         assert run.returncode == 0, f"the conformance tests already catch {broken.id}: {run.stdout[-2000:]}"
-        proc = fuzz_machine(fuzzing, "--target", server.url, "--max-examples", "60")  # usually found within 10
+        proc = fuzz_machine(fuzzing, "--target", server.url, "--max-examples", "150", suite=SCENES)
         replay = found_and_replayed(proc, fuzzing, broken.rule_id, server.url)
     with BackgroundServer(create_app(protocols=["o2"], rate_limit=False)) as reference:
         passes_on(replay, reference.url)
+
+
+@pytest.mark.slow
+def test_scenes_find_a_market_buy_spending_past_its_budget(tmp_path):
+    """What a Market buy takes where its budget binds is open (TARGET.md fixes only the
+    bound): the machine reads it from the book, so a target that overspends is caught and
+    a conformant one is not."""
+    [broken] = [b for b in catalogue() if b.id == "O2-MARKET-BUDGET:ignores-budget"]
+    with BackgroundServer(unpaced(broken)) as server:
+        proc = fuzz_machine(tmp_path, "--target", server.url, "--max-examples", "150", suite=SCENES, seed=12)
+        replay = found_and_replayed(proc, tmp_path, broken.rule_id, server.url)
+    passes_on(replay)
 
 
 
