@@ -6,6 +6,12 @@ count instead. Fuzz tests call ``tick()`` once per example or state-machine step
 the slice is spent it raises ``CampaignOver`` — a ``BaseException``, so Hypothesis
 stops at once instead of treating it as a failure to shrink — and the test ends
 normally. The counters feed the live progress display.
+
+In a timed campaign, tests built on ``examples`` run in rounds of a few dozen examples,
+each with its own seed (``tradeproof.runner.examples``): Hypothesis starts every run
+with minimal examples, a tenth of ``max_examples`` up to 50, which for a test of several
+requests per example would take its whole slice. Shrinking after a find has
+``shrink_seconds``; then the smallest failure found so far is the one reported.
 """
 
 from __future__ import annotations
