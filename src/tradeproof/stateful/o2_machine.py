@@ -317,8 +317,7 @@ class O2Machine(FuzzMachine):
                 return Sent(model, wire, dropped), self.model.simulate(account, model), None
             except BudgetBinds as binds:
                 if binds.index == len(model) - 1:
-                    trial = [*model[:-1], replace(model[-1], binding_fill=0)]  # type: ignore[type-var]
-                    return Sent(model, wire, dropped), self.model.simulate(account, trial), binds
+                    return Sent(model, wire, dropped), self.model.simulate(account, _taking(model, 0)), binds
                 dropped.append(binds.reason)
                 del model[binds.index], wire[binds.index]
             except Open as open_case:
@@ -338,8 +337,7 @@ class O2Machine(FuzzMachine):
             raise self._violation(
                 "O2-MARKET-BUDGET", f"at most {binds.most} taken at {binds.price}, where the budget runs out",
                 f"{took} taken there", [outcome.exchange], description)
-        sent.model[-1] = replace(sent.model[-1], binding_fill=max(0, took))  # type: ignore[type-var]
-        return self.model.simulate(account, sent.model)
+        return self.model.simulate(account, _taking(sent.model, max(0, took)))
 
     def _concrete(self, account: str, action: Mapping[str, Any]) -> tuple[ModelAction, tuple[str, dict[str, Any]]]:
         spec = self.context.markets[int(action["market"]) % len(self.context.markets)]
@@ -431,6 +429,14 @@ class O2Machine(FuzzMachine):
         for start in range(0, len(orders), 5):
             trader.submit(*Sent([], [(m, msg.cancel_order(i)) for m, i in orders[start:start + 5]], []).groups())
         return not orders or not listed()
+
+
+def _taking(actions: Sequence[ModelAction], quantity: int) -> list[ModelAction]:
+    """The batch with its last action, a Market buy whose budget binds, taking
+    ``quantity`` at the binding level."""
+    last = actions[-1]
+    assert isinstance(last, NewOrder)
+    return [*actions[:-1], replace(last, binding_fill=quantity)]
 
 
 def o2_machine(
