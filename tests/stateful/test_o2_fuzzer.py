@@ -9,12 +9,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tradeproof.messages import o2 as msg
 from tradeproof.reference import BackgroundServer, create_app
+from tradeproof.replay.files import ReplayFile, write_replay
 from tradeproof.stateful.o2_machine import RULES
+from tradeproof.stateful.o2_scenes import scene_steps
 from tradeproof.target import O2Target
 from tradeproof.target.accounts import O2Accounts
 from tradeproof.target.http import HttpClient
@@ -111,3 +114,41 @@ def test_a_replay_brings_the_book_it_found(tmp_path):
     with BackgroundServer(unpaced(broken)) as fresh:  # a target that never saw the leftovers
         again = python("-m", "tradeproof", "replay", str(replay), "--target", fresh.url, cwd=tmp_path)
     assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
+
+
+def scene_replay(directory: Path, rule_id: str, scene: list[tuple[int, tuple[dict[str, Any], ...]]]) -> Path:
+    """A replay file of one hand-written scene (as the scene test records it)."""
+    return write_replay(directory, ReplayFile(
+        rule=rule_id, protocol="o2", test="fuzz/o2/test_order_book.py::test_one_order_against_a_drawn_book",
+        draws={"steps": scene_steps(scene)}, expected="", observed="", seed=1))
+
+
+def reproduces_only_on(broken: Broken, replay: Path) -> None:
+    """The replay fails its rule on ``broken`` (unpaced) and passes on the reference."""
+    with BackgroundServer(unpaced(broken)) as server:
+        proc = python("-m", "tradeproof", "replay", str(replay), "--target", server.url, cwd=replay.parent)
+    assert proc.returncode == 1 and f"reproduced: {broken.rule_id} fails again" in proc.stdout, proc.stdout[-3000:]
+    with BackgroundServer(create_app(protocols=["o2"], rate_limit=False)) as reference:
+        passes_on(replay, reference.url)
+
+
+SELL = {"do": "create", "market": 0, "side": "Sell", "type": "Spot", "ticks": 1, "lots": 1}
+TAKE = {"do": "create", "market": 0, "side": "Buy", "type": "Spot", "ticks": 0, "lots": 1, "at": "take", "past": 0}
+
+
+def test_a_misfill_before_a_refused_cancel_is_named_as_the_misfill(tmp_path):
+    """A taker fills the newest of three makers at one level, then (same batch) cancels a
+    maker's order: the model has the oldest filled and the newest still open, so it
+    expects the batch refused (O2-CANCEL-OTHERS); the FIFO-broken target filled the
+    newest and accepts the cancel of an order that is gone. The finding is the misfill."""
+    [broken] = [b for b in BROKEN_STATEFUL if b.name == "fifo-from-three"]
+    scene = [(1, (SELL, SELL, SELL)), (0, (TAKE, {"do": "cancel-other", "market": 0, "index": 2}))]
+    reproduces_only_on(broken, scene_replay(tmp_path, broken.rule_id, scene))
+
+
+def test_a_cancel_of_a_filled_order_must_change_nothing(tmp_path):
+    """TARGET.md lets a target accept or refuse the cancel of a filled order; the scenes
+    send one, and a target that refunds the order's lock again has made money."""
+    [broken] = [b for b in catalogue() if b.id == "O2-CONSERVATION:cancel-refunds-filled"]
+    scene = [(1, (SELL,)), (0, (TAKE,)), (1, ({"do": "cancel-gone", "market": 0, "index": 0},))]
+    reproduces_only_on(broken, scene_replay(tmp_path, broken.rule_id, scene))

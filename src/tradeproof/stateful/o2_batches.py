@@ -8,7 +8,9 @@ other, ``"past": k`` ticks beyond it in the direction of trading), ``lots`` of a
 ticks too, an optional ``flaw`` (``off-tick``,
 ``zero``) that must make the batch fail; ``{"do": "cancel", "market": m, "index": k}``
 names the trader's k-th open order (``cancel-other``: another trader's, which must
-fail); ``{"do": "settle", "market": m}``. The machine resolves them against its model.
+fail; ``cancel-gone``: one of the trader's orders already filled or cancelled, sent
+alone, which either outcome may answer but nothing may change); ``{"do": "settle",
+"market": m}``. The machine resolves them against its model.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ BAND = W + 2  # … and compares the book over mid ± BAND ticks (liquidity foun
 MAX_MARKETS = 3
 
 KINDS = ("Spot", "Spot", "Spot", "Limit", "PostOnly", "FillOrKill", "Market", "BoundedMarket")
-DOS = ("create",) * 30 + ("cancel",) * 10 + ("settle",) * 3 + ("cancel-other",)
+DOS = ("create",) * 30 + ("cancel",) * 10 + ("settle",) * 3 + ("cancel-other", "cancel-gone")
 TICKS = st.integers(-2, 2)
 MARKET = st.integers(0, MAX_MARKETS - 1)
 

@@ -115,7 +115,7 @@ def _view(order: Resting) -> OrderView:
 
 
 def _short(orders: dict[str, OrderView]) -> str:
-    return "{" + ", ".join(f"{i[:10]}…: {s} {r} @ {p}" for i, (s, p, r) in orders.items()) + "}" if orders else "none"
+    return "{" + ", ".join(f"…{i[-8:]}: {s} {r} @ {p}" for i, (s, p, r) in orders.items()) + "}" if orders else "none"
 
 
 class Judge:
@@ -130,7 +130,7 @@ class Judge:
             rule_id = step.rule_if_changed or (
                 step.prediction.rule_id if step.actions == 1 and step.prediction.rule_id else "O2-ATOMIC-BATCH"
             )
-            detail = f"after a rejected batch ({step.prediction.reason or 'must change nothing'}): {detail}"
+            detail = f"after a step that must change nothing ({step.prediction.reason or 'refused'}): {detail}"
         if step is not None and step.description:
             detail = f"{detail}; step: {step.description}"
         raise RuleViolation(rule_id, expected, observed, [step.exchange] if step and step.exchange else [], detail)
@@ -172,6 +172,20 @@ class Judge:
         if any(seq in step.before.orders and step.before.orders[seq].target_id in listed for seq in step.prediction.cancelled):
             return "O2-VALID-ACCEPTED"  # an accepted cancel that did not happen
         return BOOK_RULE
+
+    def underfilled(self, skip: Sequence[int] = ()) -> bool:
+        """Whether the target filled less of some maker (not in ``skip``) than the model:
+        its fills went elsewhere, which no refused or no-op action explains."""
+        step = self.step
+        assert step is not None
+        for order in step.before.orders.values():
+            if order.owner == FOREIGN or order.target_id is None or order.seq in skip:
+                continue
+            after = self.model.orders.get(order.seq)
+            seen = self.seen.orders.get((order.owner, order.market), {}).get(order.target_id)
+            if (seen[2] if seen else 0) > (after.remaining if after else 0):
+                return True
+        return False
 
     def _maker_rule(self, market: str, placed: Sequence[Placed]) -> str | None:
         """Which maker the target filled, against which the model filled, per price-time

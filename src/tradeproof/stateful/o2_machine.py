@@ -36,7 +36,7 @@ from ..target.market import MarketSpec
 from ..target.o2 import parse_int
 from .base import FuzzMachine, setup_step, step
 from .o2_batches import BAND, MAX_MARKETS, Sent, batches, describe
-from .o2_compare import Judge, Observed, StepRecord, depth_levels, observe
+from .o2_compare import MONEY_RULE, Judge, Observed, StepRecord, depth_levels, observe
 from .o2_model import FOREIGN, BudgetBinds, Cancel, ModelAction, NewOrder, O2Model, Open, Prediction, SettleOwn
 
 TRADERS = 4
@@ -144,6 +144,7 @@ class O2Machine(FuzzMachine):
         self.dirty = False
         self.trades_since_renewal = 0
         self.trader_list: list[O2Trader] = []
+        self.gone: dict[str, list[tuple[str, str]]] = {}  # account -> (market, id) of its filled or cancelled orders
         self._centre({s.market_id: rig.zones.mid(s) for s in rig.markets})
 
     def _centre(self, mids: Mapping[str, int]) -> None:
@@ -226,6 +227,10 @@ class O2Machine(FuzzMachine):
         self._tick()
         self.trades_since_renewal += 1
         account = trader.trade_account_id
+        gone = next((a for a in batch if a["do"] == "cancel-gone"), None)
+        if gone is not None:
+            self._cancel_gone(trader, gone)
+            return
         sent, (after, prediction), binds = self._resolve(account, batch)
         if not sent.wire:
             return
@@ -236,6 +241,8 @@ class O2Machine(FuzzMachine):
         if binds is not None and binds.first and not outcome.accepted:  # it may fill nothing: refusing is allowed
             after, prediction = self.model, Prediction(False, None, "a Market buy that may fill nothing was refused")
         else:
+            if outcome.accepted and not prediction.accepted:
+                self._explain_by_fills(account, sent, prediction, outcome, description)
             self._judge_outcome(prediction, outcome, description)
         if binds is not None and outcome.accepted:
             after, prediction = self._learn_binding_fill(account, sent, binds, after, outcome, description)
@@ -246,7 +253,26 @@ class O2Machine(FuzzMachine):
                     if placed.rested:
                         after.orders[placed.seq].target_id = order_id
         self.pending = StepRecord(account, self.model, prediction, len(sent.model), outcome.exchange, description)
+        for seq, order in self.model.orders.items():
+            if seq not in after.orders and order.target_id and order.owner != FOREIGN:
+                self.gone.setdefault(order.owner, []).append((order.market, order.target_id))
         self.model, self.dirty = after, True
+
+    def _cancel_gone(self, trader: O2Trader, action: Mapping[str, Any]) -> None:
+        """Cancel one of the trader's orders that is filled or cancelled, alone in its
+        batch: TARGET.md lets the target accept (a no-op) or reject it; either way
+        nothing may change (a target refunding the order's lock again makes money)."""
+        account = trader.trade_account_id
+        market = self.context.markets[int(action["market"]) % len(self.context.markets)].market_id
+        orders = [order_id for m, order_id in self.gone.get(account, []) if m == market]
+        if not orders:
+            return
+        order_id = orders[int(action["index"]) % len(orders)]
+        outcome = self._send(trader, [msg.group(market, msg.cancel_order(order_id))])
+        description = f"{self.names[account]}: cancel of its order {order_id[:6]}…{order_id[-6:]}, no longer open"
+        either = Prediction(False, None, "an order no longer open: accepted or not, nothing changes")
+        self.pending = StepRecord(account, self.model, either, 1, outcome.exchange, description, MONEY_RULE)
+        self.dirty = True
 
     @precondition(lambda self: self.trades_since_renewal >= RENEW_EVERY)
     @step(trader=any_trader())
@@ -339,6 +365,34 @@ class O2Machine(FuzzMachine):
                 f"{took} taken there", [outcome.exchange], description)
         return self.model.simulate(account, _taking(sent.model, max(0, took)))
 
+    def _explain_by_fills(
+        self, account: str, sent: Sent, prediction: Prediction, outcome: Outcome, description: str
+    ) -> None:
+        """The target accepted a batch the model rejects at one action. If the target's
+        fills for the other actions already differ from the model's, that is the finding:
+        a target that fills the wrong maker first and then takes a cancel of the maker the
+        model still has open for a cancel of a filled order breaks price-time priority,
+        not the cancel rule. Raises the fills' violation; returns when the fills agree."""
+        if not prediction.index:  # nothing traded before the refused action
+            return
+        others = [a for i, a in enumerate(sent.model) if i != prediction.index]
+        try:
+            after, alternative = self.model.simulate(account, others)
+        except Open:
+            return
+        if not alternative.accepted or not alternative.fills:
+            return
+        refused = sent.model[prediction.index]
+        skip = [refused.seq] if isinstance(refused, Cancel) else []
+        step_ = StepRecord(account, self.model, alternative, len(others), outcome.exchange,
+                           f"{description} (the fills before action {prediction.index} differ)")
+        judge = Judge(after, observe(self.context.o2, after, self.bands), step_, self.names)
+        if judge.underfilled(skip):
+            try:
+                judge.check()
+            except RuleViolation as violation:
+                raise self._found(violation) from None
+
     def _concrete(self, account: str, action: Mapping[str, Any]) -> tuple[ModelAction, tuple[str, dict[str, Any]]]:
         spec = self.context.markets[int(action["market"]) % len(self.context.markets)]
         market = spec.market_id
@@ -349,6 +403,7 @@ class O2Machine(FuzzMachine):
             mine = action["do"] == "cancel"
             orders = [o for o in self.model.open_orders(market=market)
                       if o.target_id and o.owner != FOREIGN and (o.owner == account) == mine]
+            orders.sort(key=lambda o: o.filled == 0)  # part-filled first: where a refund can go wrong
             if not orders:
                 return settle
             order = orders[int(action["index"]) % len(orders)]

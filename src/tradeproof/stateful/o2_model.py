@@ -184,6 +184,7 @@ class Prediction:
     placed: list[Placed] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    index: int | None = None  # the action a conformant target rejects the batch for
 
 
 class O2Model:
@@ -268,7 +269,7 @@ class O2Model:
             for index, action in enumerate(actions):
                 trial._apply(account, index, action, prediction)
         except Rejected as rejected:
-            return self, Prediction(False, rejected.rule_id, str(rejected))
+            return self, Prediction(False, rejected.rule_id, str(rejected), index=rejected.index)
         return trial, prediction
 
     def _apply(self, account: str, index: int, action: ModelAction, out: Prediction) -> None:

@@ -7,9 +7,10 @@ per-owner rate limit each of its steps costs time. A scene builds such a book on
 makers (traders 1–3) rest 1–4 orders each on one side of one market, at one shared level
 or at drawn levels near the mid; the taker (trader 0) sends one order of any of the six
 types across it, priced from just short of the book to a few levels into it, large
-enough to sweep several levels; then up to two more steps: a maker or the taker
-cancelling an order (a part-filled one, often), another taker order, or the taker
-trying to cancel a maker's order.
+enough to sweep several levels; then one or two follow-ups: the makers (or one of
+them, or the taker) cancelling an order (a part-filled one, often), another taker
+order, the taker trying to cancel a maker's order, or a maker cancelling an order
+already filled.
 
 A scene is plain data — ``[(trader index, batch), ...]`` in the logical form of
 ``o2_batches`` — and ``scene_steps`` turns it into the machine's recorded steps, which
@@ -24,13 +25,16 @@ from hypothesis import strategies as st
 
 from .o2_batches import MAX_MARKETS
 
-Scene = list[tuple[int, tuple[dict[str, Any], ...]]]
+Step = tuple[int, tuple[dict[str, Any], ...]]  # (trader index, logical batch)
+Scene = list[Step]
 TAKER, MAKERS = 0, (1, 2, 3)
-TAKER_KINDS = ("Spot", "Limit", "FillOrKill", "PostOnly", "Market", "BoundedMarket")
+# each type as often as the rules of its own it can break (Spot and Limit also carry
+# priority and fees): FOK and PostOnly 2, Market and BoundedMarket 3
+TAKER_KINDS = ("Spot", "Limit", *("FillOrKill", "PostOnly") * 2, *("Market", "BoundedMarket") * 3)
 
 
 @st.composite
-def _maker_batch(draw: st.DrawFn, market: int, side: str, sign: int) -> tuple[int, tuple[dict[str, Any], ...]]:
+def _maker_batch(draw: st.DrawFn, market: int, side: str, sign: int) -> Step:
     """One maker's 1–4 resting orders: all at one level (time priority inside it; a third
     of batches), or each at its own drawn level."""
     trader = draw(st.sampled_from(MAKERS))
@@ -39,7 +43,7 @@ def _maker_batch(draw: st.DrawFn, market: int, side: str, sign: int) -> tuple[in
     level = draw(st.integers(0, 3))
     orders = tuple(
         {"do": "create", "market": market, "side": side, "type": draw(st.sampled_from(("Spot", "PostOnly"))),
-         "ticks": sign * (level if shared else draw(st.integers(0, 3))), "lots": draw(st.integers(1, 3))}
+         "ticks": sign * (level if shared else draw(st.integers(0, 3))), "lots": draw(st.integers(1, 5))}
         for _ in range(count)
     )
     return trader, orders
@@ -62,34 +66,43 @@ def _taker_order(draw: st.DrawFn, market: int, side: str, sign: int) -> dict[str
         order["limit"] = draw(into)
     if kind == "BoundedMarket":
         low, high = sorted((draw(into), draw(into)))
-        inverted = low < high and draw(st.sampled_from((False,) * 7 + (True,)))
+        inverted = low < high and draw(st.sampled_from((False, False, False, True)))  # must revert, whatever it could fill
         order["min"], order["max"] = (high, low) if inverted else (low, high)
     return order
 
 
 @st.composite
-def _after(draw: st.DrawFn, market: int, side: str, sign: int) -> tuple[int, tuple[dict[str, Any], ...]]:
-    """A follow-up: a maker or the taker cancels one of its orders, the taker sends
-    another order, or tries to cancel a maker's order (which must fail)."""
-    what = draw(st.sampled_from(("maker-cancel", "taker-cancel", "taker-order", "cancel-other")))
+def _after(draw: st.DrawFn, market: int, side: str, sign: int, makers: tuple[int, ...]) -> list[Step]:
+    """A follow-up: the scene's makers each cancel an order (part-filled ones first: see
+    ``o2_machine``; whoever the taker part-filled then cancels that one), or one maker
+    or the taker cancels one, the taker sends another order, tries to cancel a maker's
+    order (which must fail), or a maker cancels one of its orders the taker filled
+    (either outcome, nothing may change)."""
+    what = draw(st.sampled_from(("makers-cancel", "maker-cancel", "taker-cancel", "taker-order", "cancel-other",
+                                 "cancel-gone")))
     if what == "taker-order":
-        return TAKER, (draw(_taker_order(market, side, sign)),)
-    trader = draw(st.sampled_from(MAKERS)) if what == "maker-cancel" else TAKER
-    do = "cancel-other" if what == "cancel-other" else "cancel"
-    return trader, ({"do": do, "market": market, "index": draw(st.integers(0, 3))},)
+        return [(TAKER, (draw(_taker_order(market, side, sign)),))]
+    # index 0 most often: the machine lists part-filled orders first
+    index = st.sampled_from((0, 0, 0, 1, 2, 3))
+    if what == "makers-cancel":
+        return [(maker, ({"do": "cancel", "market": market, "index": draw(index)},)) for maker in makers]
+    trader = draw(st.sampled_from(makers)) if what in ("maker-cancel", "cancel-gone") else TAKER
+    do = "cancel" if what.endswith("-cancel") else what
+    return [(trader, ({"do": do, "market": market, "index": draw(index)},))]
 
 
 @st.composite
 def scenes(draw: st.DrawFn) -> Scene:
-    """Makers' batches on one side of one market, a taker's order, 0–2 follow-ups."""
+    """Makers' batches on one side of one market, a taker's order, 1–2 follow-ups."""
     market = draw(st.integers(0, MAX_MARKETS - 1))
     book_side = draw(st.sampled_from(("Sell", "Buy")))
     sign = 1 if book_side == "Sell" else -1
     taker_side = "Buy" if book_side == "Sell" else "Sell"
     makers = draw(st.lists(_maker_batch(market, book_side, sign), min_size=1, max_size=3))
     taker = (TAKER, (draw(_taker_order(market, taker_side, sign)),))
-    after = draw(st.lists(_after(market, taker_side, sign), max_size=2))
-    return [*makers, taker, *after]
+    makers_used = tuple(sorted({trader for trader, _ in makers}))
+    after = draw(st.lists(_after(market, taker_side, sign, makers_used), min_size=1, max_size=2))
+    return [*makers, taker, *(step for steps in after for step in steps)]
 
 
 def scene_steps(scene: Scene) -> list[dict[str, Any]]:
