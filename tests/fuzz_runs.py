@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tradeproof.cli.run_cmd import UNUSED_PLUGINS
+
 ROOT = Path(__file__).resolve().parents[1]
 INI = ROOT / "src" / "tradeproof" / "runner" / "pytest.ini"
 FUZZ = ROOT / "fuzz"
@@ -24,7 +26,7 @@ def fuzz(suite: Path, report_dir: Path, *flags: str, cwd: Path | None = None) ->
     """pytest on a fuzz suite (a folder or one module) with the tradeproof plugin, from
     ``cwd`` (its own Hypothesis database; ``report_dir`` by default)."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    args = ["-m", "pytest", str(suite), "-c", str(INI), "--rootdir", str(ROOT), "-p", "no:cacheprovider",
+    args = ["-m", "pytest", str(suite), "-c", str(INI), "--rootdir", str(ROOT), *UNUSED_PLUGINS,
             "--report-dir", str(report_dir), *flags]
     return python(*args, cwd=cwd or report_dir)
 

@@ -20,7 +20,8 @@ from fuzz_runs import FUZZ, found_and_replayed, fuzz, passes_on, python, verdict
 
 MACHINE = FUZZ / "derive" / "test_stateful.py"  # the machine alone: the campaign's whole budget is its own
 BUDGET = "60s"  # the campaign's time: finding (5-40 s) plus shrinking, then the replay is written
-SEED = "1"  # fixed, so the search is the same on every machine with the same Hypothesis
+SEED = "4"  # fixed, so the search is the same on every machine with the same Hypothesis (seeds 1-4 each
+# found all three within the budget; 4 the quickest, 10-13 s)
 
 
 @pytest.mark.slow

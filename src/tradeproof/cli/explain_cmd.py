@@ -28,10 +28,10 @@ def tests_of(rule_id: str) -> list[str]:
             found.extend(item.nodeid for item in items if rule_id in rule_ids_of(item))
 
     paths = [str(shipped_path(suite)) for suite in ("conformance", "fuzz")]
-    from .run_cmd import PYTEST_INI
+    from .run_cmd import PYTEST_INI, UNUSED_PLUGINS
 
     args = [*paths, "--collect-only", "--continue-on-collection-errors", "-c", str(PYTEST_INI), "-p", "no:terminal",
-            "-p", "no:cacheprovider", "--rule", rule_id, "--rootdir", str(shipped_path("conformance").parent)]
+            *UNUSED_PLUGINS, "--rule", rule_id, "--rootdir", str(shipped_path("conformance").parent)]
     pytest.main(args, plugins=[Collector()])
     return found
 

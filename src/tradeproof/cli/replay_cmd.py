@@ -18,7 +18,7 @@ import click
 from .._resources import shipped_path
 from ..errors import EXIT_USAGE, UsageError
 from . import app, plain_errors
-from .run_cmd import PYTEST_INI, preflight, resolve_settings
+from .run_cmd import PYTEST_INI, UNUSED_PLUGINS, preflight, resolve_settings
 
 
 def _test_path(test: str) -> str:
@@ -54,7 +54,7 @@ def replay_command(replay_file: str, **flags: Any) -> None:
     preflight(settings)
     click.echo(f"replaying {replay.rule} ({replay.test}); originally: expected {replay.expected}, observed {replay.observed}")
     args = [_test_path(replay.test), "-c", str(PYTEST_INI), "--rootdir", str(shipped_path("conformance").parent),
-            "-p", "no:cacheprovider", "-p", "no:terminal", "--tradeproof-replay", str(Path(replay_file).resolve()),
+            *UNUSED_PLUGINS, "-p", "no:terminal", "--tradeproof-replay", str(Path(replay_file).resolve()),
             "--rule", replay.rule, "--seed", str(settings.seed)]
     for key, flag in {"target": "--target", "o2_target": "--o2-target", "derive_target": "--derive-target",
                       "config": "--tradeproof-config", "request_timeout": "--request-timeout"}.items():
