@@ -128,6 +128,7 @@ def reproduces_only_on(broken: Broken, replay: Path) -> None:
     with BackgroundServer(unpaced(broken)) as server:
         proc = python("-m", "tradeproof", "replay", str(replay), "--target", server.url, cwd=replay.parent)
     assert proc.returncode == 1 and f"reproduced: {broken.rule_id} fails again" in proc.stdout, proc.stdout[-3000:]
+    assert f"failed {broken.rule_id} (" in proc.stdout, "the test's line names the rule it broke, not all its rules"
     with BackgroundServer(create_app(protocols=["o2"], rate_limit=False)) as reference:
         passes_on(replay, reference.url)
 

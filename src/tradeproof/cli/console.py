@@ -90,7 +90,9 @@ class ConsoleReporter:
     # ------------------------------------------------------------------ events
 
     def on_result(self, result: TestResult) -> None:
-        rules = ",".join(result.rule_ids)
+        # a failure names the rule it broke (a fuzz test carries many rules)
+        named = result.status is Status.FAILED and result.violated in result.rule_ids
+        rules = result.violated if named else ",".join(result.rule_ids)
         if self.progress is not None:
             self.progress.update(self.task, advance=1, description=rules)
             if result.status not in (Status.PASSED, Status.SKIPPED):

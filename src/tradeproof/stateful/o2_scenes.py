@@ -40,10 +40,10 @@ def _maker_batch(draw: st.DrawFn, market: int, side: str, sign: int) -> Step:
     trader = draw(st.sampled_from(MAKERS))
     count = draw(st.integers(1, 4))
     shared = draw(st.sampled_from((True, False, False)))
-    level = draw(st.integers(0, 3))
+    level = draw(st.integers(0, 3)) if shared else None
     orders = tuple(
         {"do": "create", "market": market, "side": side, "type": draw(st.sampled_from(("Spot", "PostOnly"))),
-         "ticks": sign * (level if shared else draw(st.integers(0, 3))), "lots": draw(st.integers(1, 5))}
+         "ticks": sign * (level if level is not None else draw(st.integers(0, 3))), "lots": draw(st.integers(1, 5))}
         for _ in range(count)
     )
     return trader, orders
