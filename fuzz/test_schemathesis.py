@@ -32,6 +32,10 @@ from tradeproof.target import NotProvisioned
 
 def _marks(operation):
     marks = [pytest.mark.rule(*operation.rules)] if operation.rules else []
+    marks.append(pytest.mark.protocol(operation.protocol))
+    # the signed writes carry the rules; reads and harness calls check response schemas,
+    # and Schemathesis generates ~20 cases/s: a small share of a campaign each
+    marks.append(pytest.mark.fuzz_weight(1 if operation.signed else 0.25))
     if operation.protocol == "o2" and operation.method != "GET":
         marks.append(pytest.mark.xdist_group("o2-book"))  # its orders land on the shared book
     return marks

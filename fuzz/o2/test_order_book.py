@@ -17,7 +17,7 @@ from tradeproof.stateful.o2_scenes import scene_steps, scenes
 pytestmark = pytest.mark.xdist_group("o2-book")
 
 
-@pytest.mark.fuzz_weight(8)  # a few requests per example, most O2 order rules: the largest O2 share
+@pytest.mark.fuzz_weight(10)  # a few requests per example, most O2 order rules: the largest O2 share
 @pytest.mark.rule(*RULES)
 def test_one_order_against_a_drawn_book(o2, new_trader, o2_markets, o2_zones, campaign, examples):
     # no tick inside: an example ticks once, at its end; three crews of traders in turn

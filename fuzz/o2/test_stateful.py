@@ -13,7 +13,7 @@ from tradeproof.stateful.o2_machine import RULES, o2_machine
 pytestmark = pytest.mark.xdist_group("o2-book")
 
 
-@pytest.mark.fuzz_weight(6)  # long runs (sessions renewed, books built over many steps); the scenes take the order rules
+@pytest.mark.fuzz_weight(5)  # long runs (sessions renewed, books built over many steps); the scenes take the order rules
 @pytest.mark.rule(*RULES)
 def test_o2_matches_its_model(o2, new_trader, o2_markets, o2_zones, campaign, examples):
     machine = o2_machine(o2, new_trader, o2_markets, o2_zones, tick=campaign.tick)

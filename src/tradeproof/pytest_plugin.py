@@ -59,6 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the tradeproof rule ids this test checks")
     config.addinivalue_line("markers", "fuzz_weight(n): this fuzz test's share of a campaign's time (default 1)")
+    config.addinivalue_line("markers", "protocol(name): a test of one protocol's endpoints with no rule of its own "
+                            "(left out, not skipped, when --protocol leaves that protocol out)")
     if not config.pluginmanager.has_plugin(_RECORDER):
         from .runner.recorder import Recorder
 
@@ -180,6 +182,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     keep, drop = [], []
     for item, ids in tagged:
         selected = not ids or any(rules.get(i).protocol.value in settings.protocols for i in ids)
+        marker = item.get_closest_marker("protocol")
+        if marker is not None:  # left out, not skipped: a skipped fuzz test would still take a share of the time
+            selected = selected and marker.args[0] in settings.protocols
         if settings.rules and not replaying:
             selected = selected and bool(set(ids) & set(settings.rules))
         if settings.shard is not None and ids:
