@@ -55,6 +55,18 @@ def test_scenes_report_nothing_on_the_reference(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_timed_campaign_of_the_random_walk_ends_quietly(tmp_path):
+    """The campaign's end stops the machine inside a run; when Hypothesis was replaying a
+    known prefix of steps there, it calls the run flaky. Neither is a finding: no error,
+    no replay. (25 s: shorter campaigns end before Hypothesis replays prefixes; with seed
+    1 this run was a suite error before the machine took the stop for what it is.)"""
+    proc = fuzz_machine(tmp_path, "--duration", "25s", seed=1)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert set(verdicts(tmp_path).values()) == {"passed"}
+    assert not list(tmp_path.glob("replays/*.json"))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", BROKEN_STATEFUL, ids=[b.id for b in BROKEN_STATEFUL])
 def test_fuzzer_finds_what_the_conformance_tests_miss(broken: Broken, tmp_path):
     """The scenes find each (the long random walk does too, more slowly: see
