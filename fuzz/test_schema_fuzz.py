@@ -110,7 +110,7 @@ def test_invalid_derive_executions_get_their_rule(derive, new_party, derive_doma
         )
         params = quoted.execute_params(max_fee=plan.max_fee, expiry=quoted.expiry(plan.expires_in))
         if isinstance(case, SignatureFault):
-            bad = case.derive_signature(taker.key, quoted.action_of(params), derive_domain)
+            bad = case.derive_signature(taker.key, quoted.action_of(params), derive_domain, known=maker.key)
             params = {**params, "signature": bad}
         else:
             case = case.finish(params)

@@ -40,6 +40,8 @@ class DeriveCorruption(StrEnum):
     OTHER_CHAIN = "other-chain"  # same action, domain of another chain id
     OTHER_CONTRACT = "other-contract"  # same action, another verifying contract
     OTHER_MODULE = "other-module"  # same domain, action naming another module
+    KNOWN_WALLET = "known-wallet"  # signed by another wallet the target knows (``known``)
+    MATCHING_MODULE = "matching-module"  # the action names the Matching contract (the domain's) as module
 
 
 def other_key(key: Key) -> Key:
@@ -75,11 +77,19 @@ _OTHER_CONTRACT = "0x00000000000000000000000000000000DeaDBeef"
 
 
 def derive_bad_signature(
-    kind: DeriveCorruption, key: Key, action: derive.Action, domain: derive.Domain
+    kind: DeriveCorruption, key: Key, action: derive.Action, domain: derive.Domain, known: Key | None = None
 ) -> str:
-    """A wrong ``signature`` param of the given kind for ``action`` signed by ``key``."""
-    if kind is DeriveCorruption.OTHER_KEY:
+    """A wrong ``signature`` param of the given kind for ``action`` signed by ``key``.
+    ``known``: another wallet with an account on the target, for ``KNOWN_WALLET`` (a
+    target that accepts any wallet it knows passes a stranger's key; without one, the
+    stranger signs)."""
+    if kind is DeriveCorruption.OTHER_KEY or (kind is DeriveCorruption.KNOWN_WALLET and known is None):
         return derive.sign_action(other_key(key), action, domain)
+    if kind is DeriveCorruption.KNOWN_WALLET:
+        assert known is not None
+        return derive.sign_action(known, action, domain)
+    if kind is DeriveCorruption.MATCHING_MODULE:
+        return derive.sign_action(key, dataclasses.replace(action, module=domain.verifying_contract), domain)
     if kind is DeriveCorruption.OTHER_BYTES:
         return derive.sign_digest(key, _other_digest(action.digest(domain)))
     if kind is DeriveCorruption.OTHER_CHAIN:

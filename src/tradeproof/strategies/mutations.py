@@ -581,6 +581,9 @@ SESSION_SIGNATURE_RULES: Mapping[O2Corruption, str] = {
 flipped bit) are stated by TARGET.md for session-action signatures only: not generated."""
 
 DERIVE_SIGNATURE_RULES: Mapping[DeriveCorruption, str] = {
+    # another wallet the target knows first: Hypothesis favours early choices, and a
+    # stranger's key is refused even by a target that takes any wallet it knows
+    DeriveCorruption.KNOWN_WALLET: "DRV-SIG-OTHER-KEY",
     DeriveCorruption.OTHER_KEY: "DRV-SIG-OTHER-KEY",
     DeriveCorruption.OTHER_BYTES: "DRV-SIG-TAMPERED",
     DeriveCorruption.HIGH_S: "DRV-SIG-MALFORMED",
@@ -591,6 +594,7 @@ DERIVE_SIGNATURE_RULES: Mapping[DeriveCorruption, str] = {
     DeriveCorruption.OTHER_CHAIN: "DRV-SIG-DOMAIN",
     DeriveCorruption.OTHER_CONTRACT: "DRV-SIG-DOMAIN",
     DeriveCorruption.OTHER_MODULE: "DRV-SIG-MODULE",
+    DeriveCorruption.MATCHING_MODULE: "DRV-SIG-MODULE",
 }
 """Action signatures of execute_quote and send_quote (as ``conformance/derive/test_signatures.py``)."""
 
@@ -625,9 +629,10 @@ class SignatureFault:
             return osig.sign_session(owner, hashlib.sha256(b"tradeproof/other-bytes" + message).digest(), evm=evm)
         raise ValueError(f"{self.corruption!r} is not a session-update fault")
 
-    def derive_signature(self, key: Key, action: dsig.Action, domain: dsig.Domain) -> str:
-        """The spoiled ``signature`` param for ``action`` signed by ``key``."""
-        return derive_bad_signature(DeriveCorruption(self.corruption), key, action, domain)
+    def derive_signature(self, key: Key, action: dsig.Action, domain: dsig.Domain, known: Key | None = None) -> str:
+        """The spoiled ``signature`` param for ``action`` signed by ``key`` (``known``:
+        another wallet with an account, see ``derive_bad_signature``)."""
+        return derive_bad_signature(DeriveCorruption(self.corruption), key, action, domain, known)
 
     def __repr__(self) -> str:
         return f"SignatureFault({self.rule_id}: {self.description})"
