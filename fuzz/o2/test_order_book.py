@@ -1,6 +1,6 @@
 """One order against a drawn O2 book: makers rest a few orders on one side of a market,
-a taker sends one order of any type across them, perhaps a cancel or a second order
-follows, and after every request the target is compared with the model (the same
+a taker sends one order of any type across them, one or two follow-ups come (cancels
+of part-filled or filled orders, a second order), and after every request the target is compared with the model (the same
 machine and model as ``test_stateful.py``, driven by short scenes instead of a long
 random walk: a few requests reach the books that order-type, priority and fee bugs
 need)."""

@@ -83,11 +83,10 @@ def derive_bad_signature(
     ``known``: another wallet with an account on the target, for ``KNOWN_WALLET`` (a
     target that accepts any wallet it knows passes a stranger's key; without one, the
     stranger signs)."""
-    if kind is DeriveCorruption.OTHER_KEY or (kind is DeriveCorruption.KNOWN_WALLET and known is None):
-        return derive.sign_action(other_key(key), action, domain)
     if kind is DeriveCorruption.KNOWN_WALLET:
-        assert known is not None
-        return derive.sign_action(known, action, domain)
+        return derive.sign_action(known or other_key(key), action, domain)
+    if kind is DeriveCorruption.OTHER_KEY:
+        return derive.sign_action(other_key(key), action, domain)
     if kind is DeriveCorruption.MATCHING_MODULE:
         return derive.sign_action(key, dataclasses.replace(action, module=domain.verifying_contract), domain)
     if kind is DeriveCorruption.OTHER_BYTES:

@@ -208,7 +208,6 @@ def derive_machine(
         failing_steps: ClassVar[list[dict[str, Any]]] = []  # the shortest failing run seen
         failing_rule: ClassVar[str] = ""
         ticking: ClassVar[bool] = True  # off for the last replay of a failure
-        time_up: ClassVar[bool] = False  # the campaign's tick said stop
 
         @classmethod
         def run_as_test(cls, hypothesis_settings: settings, shrink_seconds: float = SHRINK_SECONDS) -> None:
@@ -277,15 +276,8 @@ def derive_machine(
             return time.time() + self.offset
 
         def _tick(self, *rules: str) -> None:
-            if tick is None or not type(self).ticking:
-                return
-            try:
-                tick(1, rules=rules)
-            except (Exception, KeyboardInterrupt):
-                raise
-            except BaseException:  # the campaign's time is up
-                type(self).time_up = True
-                raise
+            if tick is not None and type(self).ticking:
+                type(self).count_step(tick, rules)
 
         # ============================================================== RFQs and quotes
 

@@ -178,14 +178,15 @@ class Judge:
         its fills went elsewhere, which no refused or no-op action explains."""
         step = self.step
         assert step is not None
-        for order in step.before.orders.values():
-            if order.owner == FOREIGN or order.target_id is None or order.seq in skip:
-                continue
-            after = self.model.orders.get(order.seq)
-            seen = self.seen.orders.get((order.owner, order.market), {}).get(order.target_id)
-            if (seen[2] if seen else 0) > (after.remaining if after else 0):
-                return True
-        return False
+        return any(seen_left > model_left for order in step.before.orders.values()
+                   if order.owner != FOREIGN and order.target_id is not None and order.seq not in skip
+                   for model_left, seen_left in [self._left(order)])
+
+    def _left(self, order: Resting) -> tuple[int, int]:
+        """What remains of a maker after the step: (per the model, per the target)."""
+        after = self.model.orders.get(order.seq)
+        seen = self.seen.orders.get((order.owner, order.market), {}).get(order.target_id or "")
+        return (after.remaining if after else 0), (seen[2] if seen else 0)
 
     def _maker_rule(self, market: str, placed: Sequence[Placed]) -> str | None:
         """Which maker the target filled, against which the model filled, per price-time
@@ -198,10 +199,7 @@ class Judge:
         for order in known.values():  # the makers before the step, and what the step rested
             if order.owner == FOREIGN or order.target_id is None or order.seq in step.prediction.cancelled:
                 continue
-            after = self.model.orders.get(order.seq)
-            model_left = after.remaining if after else 0
-            seen = self.seen.orders.get((order.owner, market), {}).get(order.target_id)
-            seen_left = seen[2] if seen else 0
+            model_left, seen_left = self._left(order)
             if seen_left < model_left:
                 over.append(order)
             elif seen_left > model_left:

@@ -106,7 +106,6 @@ class O2Machine(FuzzMachine):
     shrink_seconds: float = SHRINK_SECONDS
     found_at: float | None = None
     smallest: Failure | None = None
-    time_up: bool = False  # the campaign's tick said stop
 
     @classmethod
     def run(cls, settings: Any) -> None:
@@ -167,13 +166,7 @@ class O2Machine(FuzzMachine):
 
     def _tick(self) -> None:
         if self.context.tick is not None and type(self).found_at is None:
-            try:
-                self.context.tick(1, rules=RULES)
-            except (Exception, KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException:  # the campaign's time is up
-                type(self).time_up = True
-                raise
+            type(self).count_step(self.context.tick, RULES)
 
     def _violation(self, *args: Any, **kwargs: Any) -> RuleViolation:
         return self._found(RuleViolation(*args, **kwargs))

@@ -346,10 +346,10 @@ class O2Model:
         """What a Market buy takes from the maker where its budget (``left`` to spend)
         binds: the target's take when known, else ``BudgetBinds``. Not for a
         BoundedMarket: whether one that fills nothing there reverts is unclear too."""
-        spec = self.markets[order.market]
-        most = min(maker.remaining, order.quantity - filled, ((left + 1) * spec.base_unit - 1) // maker.price)
         if order.kind != "Market":
             raise Open(index, "market buy whose budget binds")
+        spec = self.markets[order.market]
+        most = min(maker.remaining, order.quantity - filled, ((left + 1) * spec.base_unit - 1) // maker.price)
         if order.binding_fill is None:
             raise BudgetBinds(index, order.market, maker.side, maker.price, most, first=not filled)
         if not 0 <= order.binding_fill <= most:
