@@ -1,6 +1,7 @@
 """Derive request faults the schemas cannot express: unknown methods, bodies that are not
 JSON, broken X-Lyra headers, executions signed by a key that may not sign (unregistered,
-below admin, expired), and a maker short of margin when its quote is executed.
+below admin, expired), a nonce the wallet used before (on any of its subaccounts), a
+quote with 300 s or less left, and a maker short of margin when its quote is executed.
 
 Each rule has its own search. An example draws all the fault's parameters first (the
 method name's parts, how the body is broken, whose key signs what, the key's scope, the
@@ -22,15 +23,17 @@ import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from tradeproof.checks import expect_accepted
+from tradeproof.checks import expect_accepted, require
 from tradeproof.scenarios.derive import (
     AUTH_FAULTS,
     KEY_ROLES,
+    QUOTE_EXPIRED_AT,
     UNPARSEABLE_FORMS,
     ExpiringKey,
     LegPlan,
     Quoted,
     as_session,
+    earliest_expiry,
     execute_until_refused,
     expiring_session_key,
     faulty_auth_headers,
@@ -39,12 +42,14 @@ from tradeproof.scenarios.derive import (
     more_quotes,
     new_session_key,
     open_quote,
+    open_quote_until,
     options,
     poorest_quoting_maker,
     refuse_execute,
     refused_and_unchanged,
     steps_for,
     unparseable_body,
+    wait_for_server_time,
     wait_until_expired,
 )
 from tradeproof.signing import derive as sig
@@ -71,6 +76,7 @@ FOREIGN_SIGNERS = ("other-wallets-session-key", "stranger", "other-wallet")
 KEY_LIFETIME = 3  # seconds before the expiring key expires (as in conformance): waited out once per run
 FUNDING_STARTS = (1, 2, 5)  # USDC: far below the margin of one short option
 FUNDING_CAP = 10**7
+MIN_EXECUTION_AHEAD = 320  # seconds: an execution's own signature expiry, above the 310 s minimum with room for clocks
 KEY_RULES = ("DRV-SESSION-KEY-SCOPE", "DRV-SESSION-KEY-EXPIRED")  # need session keys (others use them if offered)
 Draw = Callable[[st.SearchStrategy[Any], str], Any]
 
@@ -91,6 +97,8 @@ class World:
     maker: Party = field(init=False)
     admin: Key | None = field(init=False)
     _expiring: ExpiringKey | None = None
+    _sibling: Party | None = None
+    _expired_quote: tuple[Quoted, int] | None = None  # the quote, its signature_expiry_sec
 
     def __post_init__(self) -> None:
         self.view = DeriveView.of(self.derive.instruments)
@@ -101,6 +109,8 @@ class World:
         """Why this target cannot be given the rule's fault (None: it can)."""
         if self.rule_id in KEY_RULES and self.admin is None:
             return "the target does not offer private/register_scoped_session_key"
+        if self.rule_id == "DRV-NONCE-UNIQUE" and not self.harness:
+            return "needs a second subaccount of one wallet (the harness extension's fund)"
         if self.rule_id == "DRV-MARGIN-MAKER" and not (self.harness and options(self.derive)):
             return "needs the harness's fund (makers holding little USDC) and an active option"
         return None
@@ -131,6 +141,26 @@ class World:
             wait_until_expired(self.rule_id, self.derive, made)
             self._expiring = made
         return self._expiring
+
+    def sibling(self) -> Party:
+        """Another subaccount of the taker's wallet (made once, by the harness's fund)."""
+        if self._sibling is None:
+            self._sibling = Party(self.taker.wallet, self.derive.fund(self.taker.wallet, "1000000"), self.taker.key)
+        return self._sibling
+
+    def expired_quote(self) -> tuple[Quoted, int]:
+        """A quote signed with the earliest expiry the target accepts (≈ now + 310 s),
+        waited on until it has less than 300 s left (once, ~11 s: later examples reuse
+        it — refused executions leave it as it was)."""
+        if self._expired_quote is None:
+            expiry = earliest_expiry(self.derive)
+            quoted = open_quote_until(self.derive, self.domain, self.taker, self.maker, self.rule_id, expiry=expiry)
+            expired_from_ms = (expiry - QUOTE_EXPIRED_AT) * 1000
+            now_ms = wait_for_server_time(self.derive, expired_from_ms + 200)
+            require(self.rule_id, now_ms >= expired_from_ms, f"server time ≥ {expired_from_ms}", f"{now_ms}",
+                    detail="public/get_time while waiting for the quote to have 300 s left")
+            self._expired_quote = quoted, expiry
+        return self._expired_quote
 
 
 def _params(quoted: Quoted, plan: QuotePlan, **overrides: Any) -> dict[str, Any]:
@@ -293,6 +323,53 @@ def expired_session_key(draw: Draw, world: World) -> None:
         refuse_execute(rule, quoted, params, party=party, detail=f"key expired at {expired.expiry}, {role}")
 
 
+# ---------------------------------------------------------------- nonces and quote expiry
+
+NONCE_USES = ("execute", "quote")  # the accepted request that used the nonce
+NONCE_PLACES = ("same-subaccount", "sibling-subaccount")  # nonces are per wallet, not per subaccount
+
+
+def used_nonce(draw: Draw, world: World) -> None:
+    """An execution signed with a nonce its wallet used before: in an accepted execution
+    or quote (a drawn package), on the executing subaccount or on another subaccount of
+    the same wallet."""
+    rule = "DRV-NONCE-UNIQUE"
+    used_in, place = draw(st.sampled_from(NONCE_USES), "used in"), draw(st.sampled_from(NONCE_PLACES), "used on")
+    plan = world.package(draw)
+    user = world.sibling() if place == "sibling-subaccount" else world.taker
+    if used_in == "execute":
+        first = world.quote(plan, taker=user)
+        params = _params(first, plan)
+        expect_accepted(rule, first.execute(params), detail="the execution whose nonce is reused")
+        nonce = int(params["nonce"])
+    else:  # the wallet, as a maker, quotes another party's RFQ
+        legs = [LegPlan(leg.instrument, leg.direction, leg.steps, leg.price_ticks) for leg in plan.legs]
+        nonce = int(open_quote(world.derive, world.domain, world.maker, user, rule, plan=legs,
+                               quote_direction=plan.direction).quote["nonce"])
+    quoted = world.quote(plan)
+    refuse_execute(rule, quoted, _params(quoted, plan, nonce=nonce), others=[user] if user is not world.taker else [],
+                   detail=f"nonce {nonce} of an accepted {used_in} on the {place}")
+
+
+def expired_quote(draw: Draw, world: World) -> None:
+    """Executions of a quote with less than 300 s left to its signature expiry, each
+    otherwise valid: signed and sent by the owner or with its admin session key in a
+    drawn role, with a drawn max_fee and expiry."""
+    rule = "DRV-QUOTE-EXPIRY-300"
+    roles = ("owner", *KEY_ROLES) if world.admin else ("owner",)
+    role = draw(st.sampled_from(roles), "signed")
+    max_fee = draw(st.sampled_from(("1000", "100", "10")), "max_fee")
+    ahead = draw(st.integers(MIN_EXECUTION_AHEAD, 3600), "expiry: seconds ahead")
+    quoted, quote_expiry = world.expired_quote()
+    overrides = {"max_fee": max_fee, "expiry": quoted.expiry(ahead)}
+    if role == "owner" or world.admin is None:
+        params, party = quoted.execute_params(**overrides), quoted.taker
+    else:
+        params, party = key_in_role(quoted, world.admin, role, **overrides)
+    refuse_execute(rule, quoted, params, party=party,
+                   detail=f"the quote expires at {quote_expiry}: < 300 s left; execution {role}, max_fee {max_fee}")
+
+
 # ---------------------------------------------------------------- margin
 
 
@@ -339,6 +416,8 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
     "DRV-SIGNER-UNREGISTERED": unregistered_signer,
     "DRV-SESSION-KEY-SCOPE": weak_session_key,
     "DRV-SESSION-KEY-EXPIRED": expired_session_key,
+    "DRV-NONCE-UNIQUE": used_nonce,
+    "DRV-QUOTE-EXPIRY-300": expired_quote,
     "DRV-MARGIN-MAKER": maker_short_of_margin,
 }
 FAULT_RULES = tuple(FAULTS)
@@ -346,7 +425,7 @@ FAULT_RULES = tuple(FAULTS)
 
 # One Hypothesis search per rule, not one drawing the rule: Hypothesis breeds new examples
 # from earlier ones, so a drawn rule leaves some rules without an example for dozens.
-@pytest.mark.fuzz_weight(0.5)  # per rule: the module weighs 3.5 in a timed campaign
+@pytest.mark.fuzz_weight(0.5)  # per rule: the module weighs 4.5 in a timed campaign
 @pytest.mark.parametrize("rule_id", [pytest.param(r, marks=pytest.mark.rule(r), id=r) for r in FAULT_RULES])
 def test_derive_request_faults_get_their_rule(
     rule_id, derive, new_party, derive_domain, tradeproof_context, examples, campaign
