@@ -23,7 +23,7 @@ import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from tradeproof.checks import expect_accepted, require
+from tradeproof.checks import RuleViolation, expect_accepted, require
 from tradeproof.scenarios.derive import (
     AUTH_FAULTS,
     KEY_ROLES,
@@ -55,7 +55,7 @@ from tradeproof.scenarios.derive import (
 from tradeproof.signing import derive as sig
 from tradeproof.signing.keys import Key
 from tradeproof.strategies import DeriveView, QuotePlan, derive_executions
-from tradeproof.target import DeriveTarget, Party
+from tradeproof.target import DeriveTarget, NotProvisioned, Party
 
 STAGE = 0  # mostly single-request refusals: run first, so a broken target fails fast (see tradeproof.pytest_plugin)
 
@@ -92,17 +92,20 @@ class World:
     new_party: Callable[..., Party]
     harness: bool
     rule_id: str
+    expiring_quote: tuple[Quoted, int] | None = None  # made when the module started: its parties trade here
     view: DeriveView = field(init=False)
     taker: Party = field(init=False)
     maker: Party = field(init=False)
     admin: Key | None = field(init=False)
     _expiring: ExpiringKey | None = None
     _sibling: Party | None = None
-    _expired_quote: tuple[Quoted, int] | None = None  # the quote, its signature_expiry_sec
 
     def __post_init__(self) -> None:
         self.view = DeriveView.of(self.derive.instruments)
-        self.taker, self.maker = self.new_party("fault-taker"), self.new_party("fault-maker")
+        if self.expiring_quote is not None:
+            self.taker, self.maker = self.expiring_quote[0].taker, self.expiring_quote[0].maker
+        else:
+            self.taker, self.maker = self.new_party("fault-taker"), self.new_party("fault-maker")
         self.admin = new_session_key(self.derive, self.taker, self.rule_id, scope="admin", label="fault-login")
 
     def unsupported(self) -> str | None:
@@ -149,18 +152,42 @@ class World:
         return self._sibling
 
     def expired_quote(self) -> tuple[Quoted, int]:
-        """A quote signed with the earliest expiry the target accepts (≈ now + 310 s),
-        waited on until it has less than 300 s left (once, ~11 s: later examples reuse
-        it — refused executions leave it as it was)."""
-        if self._expired_quote is None:
-            expiry = earliest_expiry(self.derive)
-            quoted = open_quote_until(self.derive, self.domain, self.taker, self.maker, self.rule_id, expiry=expiry)
-            expired_from_ms = (expiry - QUOTE_EXPIRED_AT) * 1000
-            now_ms = wait_for_server_time(self.derive, expired_from_ms + 200)
-            require(self.rule_id, now_ms >= expired_from_ms, f"server time ≥ {expired_from_ms}", f"{now_ms}",
-                    detail="public/get_time while waiting for the quote to have 300 s left")
-            self._expired_quote = quoted, expiry
-        return self._expired_quote
+        """The quote signed with the earliest expiry the target accepted (≈ now + 310 s,
+        made when the module started, or now), and its ``signature_expiry_sec``, once it
+        has less than 300 s left (the first call waits for that; later examples reuse it
+        — refused executions leave it as it was)."""
+        if self.expiring_quote is None:
+            self.expiring_quote = quote_to_expire(self.derive, self.domain, self.taker, self.maker, self.rule_id)
+        quoted, expiry = self.expiring_quote
+        expired_from_ms = (expiry - QUOTE_EXPIRED_AT) * 1000
+        now_ms = wait_for_server_time(self.derive, expired_from_ms + 200)
+        require(self.rule_id, now_ms >= expired_from_ms, f"server time ≥ {expired_from_ms}", f"{now_ms}",
+                detail="public/get_time while waiting for the quote to have 300 s left")
+        return quoted, expiry
+
+
+def quote_to_expire(derive: DeriveTarget, domain: sig.Domain, taker: Party, maker: Party, rule_id: str) -> tuple[Quoted, int]:
+    """A quote signed with the earliest ``signature_expiry_sec`` the target accepts."""
+    expiry = earliest_expiry(derive)
+    return open_quote_until(derive, domain, taker, maker, rule_id, expiry=expiry), expiry
+
+
+@pytest.fixture(scope="module", autouse=True)
+def expiring_quote(request, derive, derive_domain, tradeproof_context) -> tuple[Quoted, int] | RuleViolation | None:
+    """The quote the DRV-QUOTE-EXPIRY-300 search executes once it has less than 300 s
+    left, made when the module starts (if that search is selected), so the searches
+    before it run while it ages (~10 s) instead of the search waiting for it."""
+    rule = "DRV-QUOTE-EXPIRY-300"
+    if not any(item.module is request.module and f"[{rule}]" in item.nodeid for item in request.session.items):
+        return None
+    try:
+        accounts = tradeproof_context.derive_accounts
+        taker, maker = accounts.new("fault-taker"), accounts.new("fault-maker")
+        return quote_to_expire(derive, derive_domain, taker, maker, rule)
+    except NotProvisioned:
+        return None  # the test itself skips with the reason
+    except RuleViolation as exc:  # that search's finding, not a setup error of every search in the module
+        return exc
 
 
 def _params(quoted: Quoted, plan: QuotePlan, **overrides: Any) -> dict[str, Any]:
@@ -417,8 +444,8 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
     "DRV-SESSION-KEY-SCOPE": weak_session_key,
     "DRV-SESSION-KEY-EXPIRED": expired_session_key,
     "DRV-NONCE-UNIQUE": used_nonce,
-    "DRV-QUOTE-EXPIRY-300": expired_quote,
     "DRV-MARGIN-MAKER": maker_short_of_margin,
+    "DRV-QUOTE-EXPIRY-300": expired_quote,  # last: its quote ages while the others run
 }
 FAULT_RULES = tuple(FAULTS)
 
@@ -428,9 +455,12 @@ FAULT_RULES = tuple(FAULTS)
 @pytest.mark.fuzz_weight(0.5)  # per rule: the module weighs 4.5 in a timed campaign
 @pytest.mark.parametrize("rule_id", [pytest.param(r, marks=pytest.mark.rule(r), id=r) for r in FAULT_RULES])
 def test_derive_request_faults_get_their_rule(
-    rule_id, derive, new_party, derive_domain, tradeproof_context, examples, campaign
+    rule_id, derive, new_party, derive_domain, tradeproof_context, examples, campaign, expiring_quote
 ):
-    world = World(derive, derive_domain, new_party, tradeproof_context.harness("derive") is not None, rule_id)
+    made = expiring_quote if rule_id == "DRV-QUOTE-EXPIRY-300" else None
+    if isinstance(made, RuleViolation):
+        raise made
+    world = World(derive, derive_domain, new_party, tradeproof_context.harness("derive") is not None, rule_id, made)
     if (reason := world.unsupported()) is not None:
         pytest.skip(reason)
 
