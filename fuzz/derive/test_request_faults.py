@@ -258,28 +258,37 @@ def unparseable(draw: Draw, world: World) -> None:
                           detail=f"{form} {knobs}: {raw[:60]!r}")
 
 
-def bad_auth_headers(draw: Draw, world: World) -> None:
-    """A valid execution whose X-Lyra headers are broken one drawn way (left out or
-    empty, signed by another key, over other bytes, garbage, another wallet's)."""
-    rule = "DRV-AUTH-HEADERS"
-    case = draw(st.sampled_from(AUTH_FAULTS), "headers")
-    plan = world.package(draw)
-    knobs: dict[str, Any] = {}
+def _auth_knobs(draw: Draw, world: World, case: str) -> dict[str, Any]:
+    """The drawn parameters of one way of breaking the headers."""
     if case.startswith("no-"):
-        knobs["blank"] = draw(st.booleans(), "blank")
-    elif case == "stranger-signature":
-        whose = draw(st.sampled_from(("stranger", "maker")), "signed by")
-        seed = draw(st.integers(0, 2**32), "stranger") if whose == "stranger" else None
-        knobs["stranger"] = world.maker.key if seed is None else Key.derive("tradeproof-fault-auth", seed)
-    elif case == "garbage-signature":
-        knobs["garbage"] = draw(st.text("0123456789abcdef", max_size=160), "garbage")
-    elif case == "timestamp-not-signed":
-        knobs["skew_ms"] = draw(st.integers(-(10**9), 10**9).filter(bool), "skew ms")
+        return {"blank": draw(st.booleans(), f"{case}: blank")}
+    if case == "stranger-signature":
+        whose = draw(st.sampled_from(("stranger", "maker")), f"{case}: signed by")
+        seed = draw(st.integers(0, 2**32), f"{case}: stranger") if whose == "stranger" else None
+        return {"stranger": world.maker.key if seed is None else Key.derive("tradeproof-fault-auth", seed)}
+    if case == "garbage-signature":
+        return {"garbage": draw(st.text("0123456789abcdef", max_size=160), f"{case}: garbage")}
+    if case == "timestamp-not-signed":
+        return {"skew_ms": draw(st.integers(-(10**9), 10**9).filter(bool), f"{case}: skew ms")}
+    return {}
+
+
+def bad_auth_headers(draw: Draw, world: World) -> None:
+    """A valid execution whose X-Lyra headers are broken in every way (left out or
+    empty, signed by another key, over other bytes, garbage, another wallet's), in a
+    drawn order, each with drawn parameters: a target that only checks the signature is
+    well formed logs in a stranger, one that skips a missing header gets other cases
+    wrong."""
+    rule = "DRV-AUTH-HEADERS"
+    cases = draw(st.permutations(AUTH_FAULTS), "cases")
+    plan = world.package(draw)
+    broken = [(case, _auth_knobs(draw, world, case)) for case in cases]
     quoted = world.quote(plan)
-    headers = faulty_auth_headers(case, quoted.taker, quoted.maker, **knobs)
     params = _params(quoted, plan)
-    refused_and_unchanged(rule, quoted, lambda: world.derive.call(EXECUTE, params, headers=headers),
-                          detail=f"{case} {sorted(knobs)}")
+    for case, knobs in broken:
+        headers = faulty_auth_headers(case, quoted.taker, quoted.maker, **knobs)
+        refused_and_unchanged(rule, quoted, lambda h=headers: world.derive.call(EXECUTE, params, headers=h),
+                              detail=f"{case} {sorted(knobs)}")
 
 
 # ---------------------------------------------------------------- who signs

@@ -534,11 +534,14 @@ def _mutations(
     found = [s for s in sites(schema, instance) if rules is None or s.rule_id in rules]
     if not found:
         raise ValueError(f"nothing in this {schema} instance can be broken for {list(rules or []) or 'any rule'}")
-    by_rule: dict[str, list[Site]] = {}
+    # rule, then keyword, then site: a rule's rare kind of break (the one
+    # additionalProperties site among two dozen type sites) is drawn as often as a common one
+    by_rule: dict[str, dict[str, list[Site]]] = {}
     for site in sorted(found, key=lambda s: _rule_order(s.rule_id)):
-        by_rule.setdefault(site.rule_id, []).append(site)
+        by_rule.setdefault(site.rule_id, {}).setdefault(site.keyword, []).append(site)
     rule = draw(st.sampled_from(list(by_rule)))
-    site = draw(st.sampled_from(by_rule[rule]))
+    keyword = draw(st.sampled_from(list(by_rule[rule])))
+    site = draw(st.sampled_from(by_rule[rule][keyword]))
     edit, what = draw(st.sampled_from(site.edits))
     description = f"{site.keyword} of {site.file}: {what}"
     return Labelled(apply(edit, instance), rule, site.path, description, schema, edit, request)
@@ -549,7 +552,8 @@ def mutations(
 ) -> st.SearchStrategy[Labelled]:
     """Labelled invalid variants of ``instance`` (valid under ``schema``): one rule drawn
     among those the instance can break (``rules`` restricts them), one place, one break.
-    Rules are drawn first, so a rare one (one site) is tried as often as a common one.
+    Rules are drawn first, then the kind of break (keyword), then the place: a rare rule or
+    kind (one site) is tried as often as a common one.
     ``request`` is carried along: the logical request the instance was made from."""
     if not any(rules is None or s.rule_id in rules for s in sites(schema, instance)):
         raise ValueError(f"nothing in this {schema} instance can be broken for {list(rules or []) or 'any rule'}")
