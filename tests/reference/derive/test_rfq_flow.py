@@ -377,7 +377,7 @@ async def test_send_quote_corrupted_signature_14014(
         deal.maker.wallet,
         params["signer"],
     )
-    bad = derive_bad_signature(kind, deal.maker.key, action, rig.domain)
+    bad = derive_bad_signature(kind, deal.maker.key, action, rig.domain, known=deal.taker.key)  # a wallet it knows
     assert (
         await rig.code("private/send_quote", {**params, "signature": bad}, rig.headers(deal.maker))
         == 14014
