@@ -9,6 +9,7 @@ against it as a user would, in a subprocess:
     python benchmarks/mutants.py fuzz --duration 60s  # tradeproof fuzz per mutant
     python benchmarks/mutants.py fuzz --only stateful # just the stateful-only bugs
     python benchmarks/mutants.py fuzz --every 4       # every 4th mutant: a sample, faster
+    python benchmarks/mutants.py fuzz --shard 1/2     # half of them (run 2/2 beside it on another core)
     python benchmarks/mutants.py fuzz --no-rate-limit # mutants served without the O2 rate limit
 
 Each run stops at the first failing check (``--exit-first``), so the wall time is the
@@ -94,6 +95,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N mutants")
     parser.add_argument("--mutant", action="append", default=[], help="only this mutant id (repeatable)")
     parser.add_argument("--every", type=int, default=1, help="only every Nth mutant (a sample spread over the catalogue)")
+    parser.add_argument("--shard", default="", metavar="K/N",
+                        help="only the K-th of N interleaved parts (1-based), to run parts side by side")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-rate-limit", action="store_true",
                         help="serve the mutants without the O2 rate limit (except the rate-limit bug's own)")
@@ -107,6 +110,9 @@ def main() -> None:
     if options.mutant:
         mutants = [m for m in mutants if m.id in options.mutant]
     mutants = mutants[:: max(1, options.every)]
+    if options.shard:
+        k, n = (int(part) for part in options.shard.split("/"))
+        mutants = mutants[k - 1 :: n]
     if options.limit:
         mutants = mutants[: options.limit]
 
