@@ -32,6 +32,8 @@ from tradeproof.strategies import (
     o2_session_updates,
 )
 
+STAGE = 0  # one request per example: runs with the request faults, before the state machines
+
 
 def keep_label(case, examples) -> None:
     """Go on only if the (possibly shrunk) case still breaks exactly its rule."""

@@ -29,6 +29,8 @@ from hypothesis import given
 from tradeproof import fuzzing
 from tradeproof.target import NotProvisioned
 
+STAGE = 0  # one request per example: runs with the request faults, before the state machines
+
 
 def _marks(operation):
     marks = [pytest.mark.rule(*operation.rules)] if operation.rules else []

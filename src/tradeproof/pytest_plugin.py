@@ -54,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(flag, dest=f"tradeproof_{dest}", action="store_true", default=None, help=help_text)
         else:
             group.addoption(flag, dest=f"tradeproof_{dest}", default=None, help=help_text)
+    group.addoption("--first-pass", dest="tradeproof_first_pass", default=None,
+                    help="timed fuzz campaigns: length of the first pass over the fuzz tests (default 60s; "
+                         "each later pass is twice as long)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,10 +64,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fuzz_weight(n): this fuzz test's share of a campaign's time (default 1)")
     config.addinivalue_line("markers", "protocol(name): a test of one protocol's endpoints with no rule of its own "
                             "(left out, not skipped, when --protocol leaves that protocol out)")
+    if config.getoption("tradeproof_first_pass", None):
+        _first_pass(config.getoption("tradeproof_first_pass"))  # a bad value stops the run before it starts
     if not config.pluginmanager.has_plugin(_RECORDER):
         from .runner.recorder import Recorder
 
         config.pluginmanager.register(Recorder(config, run_context), _RECORDER)
+
+
+def _first_pass(text: str) -> float:
+    from .runner.campaign import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--first-pass: {exc}") from None
 
 
 def flags_from(config: pytest.Config) -> dict[str, Any]:
@@ -195,15 +209,40 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-    folders: dict[object, int] = {}
+    suites: dict[object, int] = {}
     for item in items:
-        folders.setdefault(item.path.parent, len(folders))  # suites in collection order
-    items.sort(key=lambda item: (folders[item.path.parent], _stage(item)))  # stable: modules stay whole
+        suites.setdefault(_suite(item), len(suites))  # suites in collection order
+    items.sort(key=lambda item: (suites[_suite(item)], _stage(item)))  # stable: modules stay whole
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """A long timed campaign runs its fuzz tests in passes (``tradeproof.runner.passes``);
+    anything else runs as pytest runs it."""
+    config = session.config
+    if not config.getoption("tradeproof_duration") or config.getoption("tradeproof_max_examples"):
+        return None
+    from .runner.passes import run_in_passes, uses_passes
+
+    campaign = run_campaign(session.config)
+    if session.testsfailed or not uses_passes(session, campaign):
+        return None
+    run_in_passes(session, campaign)
+    return True
+
+
+def _suite(item: pytest.Item) -> object:
+    """The suite a test belongs to: the top folder under the root (``conformance``,
+    ``fuzz``), so ``fuzz/o2/…`` and ``fuzz/test_schema_fuzz.py`` are ordered together."""
+    try:
+        return item.path.relative_to(item.config.rootpath).parts[0]
+    except (ValueError, IndexError):
+        return item.path.parent
 
 
 def _stage(item: pytest.Item) -> int:
-    """When a test module runs within its suite (folder): its ``STAGE`` (default 1),
-    lowest first. The suites put one-request refusals at 0, so a broken target fails fast
+    """When a test module runs within its suite: its ``STAGE`` (default 1), lowest first.
+    The suites put one-request refusals at 0, so a broken target fails fast
     (``--exit-first``, CI gates), and the rate limit, which waits out whole seconds, at 2.
     Suites and modules stay whole, so module-scoped fixtures (quotes and keys set to
     expire while their module runs) are made once."""
@@ -336,6 +375,9 @@ def run_campaign(config: pytest.Config) -> Any:
 
         settings = run_context(config).settings
         campaign = Campaign(settings.duration, settings.max_examples, settings.profile)
+        first_pass = config.getoption("tradeproof_first_pass", None)
+        if first_pass:
+            campaign.first_pass = _first_pass(first_pass)
         config.stash[keys.CAMPAIGN] = campaign
     return campaign
 
@@ -347,7 +389,10 @@ def campaign(request: pytest.FixtureRequest) -> Any:
     shared = run_campaign(request.config)
     items = request.session.items
     position = items.index(request.node) if request.node in items else 0
-    later = [item for item in items[position:] if "campaign" in getattr(item, "fixturenames", ())]
+    later = [
+        item for item in items[position:]
+        if "campaign" in getattr(item, "fixturenames", ()) and item.nodeid not in shared.reported
+    ]
     shared.begin_test(fuzz_weight(request.node), sum(fuzz_weight(item) for item in later) or 1.0)
     return shared
 

@@ -65,8 +65,11 @@ class FuzzConsole(ConsoleReporter):
         requests = context.requests_sent()
         elapsed = time.monotonic() - campaign.started
         left = "" if campaign.deadline is None else f"{max(0.0, campaign.deadline - time.monotonic()):.0f}s"
+        passes = len(campaign.pass_ends())
         return {
-            "elapsed": f"{elapsed:.0f}s", "left": left, "examples": campaign.examples,
+            "elapsed": f"{elapsed:.0f}s", "left": left,
+            "pass": f"{campaign.pass_index + 1} of {passes}" if passes > 1 else "",
+            "examples": campaign.examples,
             "examples/s": f"{campaign.rate:.1f}", "requests": requests,
             "requests/s": f"{requests / elapsed:.1f}" if elapsed > 0 else "0",
             "failures": campaign.failures, "rules exercised": len(campaign.rules_seen),

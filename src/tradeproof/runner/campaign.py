@@ -1,8 +1,11 @@
 """A fuzz campaign's budget and counters: how long, how many examples, what was seen.
 
-``tradeproof fuzz --duration 10m`` shares the time among the fuzz tests (each gets an
-equal slice of what is left when it starts); ``--max-examples N`` bounds each test by
-count instead. Fuzz tests call ``tick()`` once per example or state-machine step; when
+``tradeproof fuzz --duration 10m`` shares the time among the fuzz tests (each gets its
+weight's slice of what is left when it starts); ``--max-examples N`` bounds each test by
+count instead. A long campaign goes over the tests in passes of growing length (1 min,
+2 min, 4 min, …, the last taking what is left, ``pass_ends``), so what a one-minute
+campaign finds, a one-hour campaign finds in its first minute too, instead of after the
+long slices of the tests before it. Fuzz tests call ``tick()`` once per example or state-machine step; when
 the slice is spent it raises ``CampaignOver`` — a ``BaseException``, so Hypothesis
 stops at once instead of treating it as a failure to shrink — and the test ends
 normally. The counters feed the live progress display.
@@ -16,6 +19,7 @@ requests per example would take its whole slice. Shrinking after a find has
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +31,7 @@ from hypothesis import HealthCheck, Phase, settings
 from .profiles import EXAMPLES
 
 UNBOUNDED = 10**9
+FIRST_PASS = 60.0  # seconds: the first pass over the fuzz tests of a long campaign
 
 
 class CampaignOver(BaseException):
@@ -48,6 +53,9 @@ class Campaign:
     failed_in_test: bool = False  # once a failure is found, time no longer stops the test (shrinking) …
     shrink_seconds: float = 20.0  # … but shrinking has this long
     timeline: list[dict[str, float]] = field(default_factory=list)  # one sample a second, for reports
+    first_pass: float = FIRST_PASS  # seconds
+    pass_index: int = 0  # which pass over the fuzz tests is running (see ``pass_ends``)
+    reported: set[str] = field(default_factory=set)  # tests a pass settled: not run again
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -59,15 +67,38 @@ class Campaign:
     def deadline(self) -> float | None:
         return None if self.duration is None else self.started + self.duration
 
+    def pass_ends(self) -> list[float]:
+        """When each pass over the fuzz tests ends, in seconds from the start: passes of
+        ``first_pass``, then twice as long each time, while there is room for this pass
+        and a longer one after it; the last pass takes the rest. One pass unless timed."""
+        if not self.timed or self.duration is None:
+            return [math.inf]
+        ends, at, length = [], 0.0, self.first_pass
+        while self.duration - at >= 3 * length:
+            at += length
+            ends.append(at)
+            length *= 2
+        return [*ends, self.duration]
+
+    def begin_pass(self, index: int) -> None:
+        self.pass_index = index
+
+    @property
+    def pass_deadline(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return min(self.deadline, self.started + self.pass_ends()[min(self.pass_index, len(self.pass_ends()) - 1)])
+
     def begin_test(self, weight: float = 1.0, weights_left: float = 1.0) -> None:
         """Give the next test its share of the time that is left: ``weight`` out of the
         ``weights_left`` of the tests still to run (a state machine weighs more than one
-        Schemathesis operation)."""
+        Schemathesis operation) within this pass."""
         self.failed_in_test = False
-        if self.deadline is None:
+        end = self.pass_deadline
+        if end is None:
             self.test_deadline = None
             return
-        left = max(0.0, self.deadline - time.monotonic())
+        left = max(0.0, end - time.monotonic())
         self.test_deadline = time.monotonic() + left * weight / max(weight, weights_left)
 
     def note_failure(self) -> None:
@@ -110,7 +141,8 @@ class Campaign:
             span = elapsed - last["t"]
             rate = (self.examples - last["examples"]) / span if span > 0 else 0.0
             self.timeline.append(
-                {"t": round(elapsed, 3), "examples": self.examples, "examples_per_s": round(rate, 2), "failures": self.failures}
+                {"t": round(elapsed, 3), "examples": self.examples, "examples_per_s": round(rate, 2),
+                 "failures": self.failures, "pass": self.pass_index}
             )
 
     def hypothesis_settings(self, stateful_steps: int = 30) -> settings:

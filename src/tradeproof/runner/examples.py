@@ -117,7 +117,9 @@ class Examples:
         if settings is not None:
             test = settings(test)
         if self.rounds and self.seed is not None:
-            test = hypothesis_seed(zlib.crc32(f"{self.seed}:{self.key}:{number}".encode()))(test)
+            passed = getattr(self.campaign, "pass_index", 0)  # a later pass of the campaign: other seeds
+            where = f"{self.key}:{number}" if not passed else f"{self.key}:pass{passed}:{number}"
+            test = hypothesis_seed(zlib.crc32(f"{self.seed}:{where}".encode()))(test)
         test()
 
     def _replay(self, check: Callable[[Draw], None]) -> None:

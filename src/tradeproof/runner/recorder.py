@@ -54,6 +54,7 @@ class Recorder:
         self.started = time.time()
         self._summary: tuple[RunInfo, list[RuleResult]] | None = None
         self._examples_at_start: dict[str, int] = {}
+        self._examples_run: dict[str, int] = {}
         self.report_paths: list[Any] = []
 
     # ------------------------------------------------------------------ where tests run
@@ -78,8 +79,10 @@ class Recorder:
         if result is None:
             return
         campaign = self.config.stash.get(keys.CAMPAIGN, None)
-        if campaign is not None:
-            result = dataclasses.replace(result, examples=campaign.examples - self._examples_at_start.get(item.nodeid, 0))
+        if campaign is not None:  # over every pass of a campaign that ran the test more than once
+            ran = campaign.examples - self._examples_at_start.get(item.nodeid, 0)
+            self._examples_run[item.nodeid] = self._examples_run.get(item.nodeid, 0) + ran
+            result = dataclasses.replace(result, examples=self._examples_run[item.nodeid])
         if result.evidence:
             result = self._annotated(result)
         if result.violated:
