@@ -44,6 +44,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
 
 SWITCHES = {"database_readonly"}  # options that take no value
 _MIDS_KEY = pytest.StashKey[Any]()
+_FIRST_PASS_KEY = pytest.StashKey[float]()
 _RECORDER = "tradeproof-recorder"
 
 
@@ -64,8 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fuzz_weight(n): this fuzz test's share of a campaign's time (default 1)")
     config.addinivalue_line("markers", "protocol(name): a test of one protocol's endpoints with no rule of its own "
                             "(left out, not skipped, when --protocol leaves that protocol out)")
-    if config.getoption("tradeproof_first_pass", None):
-        _first_pass(config.getoption("tradeproof_first_pass"))  # a bad value stops the run before it starts
+    first_pass = config.getoption("tradeproof_first_pass", None)
+    if first_pass:  # parsed here: a bad value stops the run before it starts
+        config.stash[_FIRST_PASS_KEY] = _first_pass(first_pass)
     if not config.pluginmanager.has_plugin(_RECORDER):
         from .runner.recorder import Recorder
 
@@ -219,9 +221,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
     """A long timed campaign runs its fuzz tests in passes (``tradeproof.runner.passes``);
     anything else runs as pytest runs it."""
-    config = session.config
-    if not config.getoption("tradeproof_duration") or config.getoption("tradeproof_max_examples"):
-        return None
+    if not session.config.getoption("tradeproof_duration"):
+        return None  # not a timed campaign (and no run context needed to know it)
     from .runner.passes import run_in_passes, uses_passes
 
     campaign = run_campaign(session.config)
@@ -375,9 +376,7 @@ def run_campaign(config: pytest.Config) -> Any:
 
         settings = run_context(config).settings
         campaign = Campaign(settings.duration, settings.max_examples, settings.profile)
-        first_pass = config.getoption("tradeproof_first_pass", None)
-        if first_pass:
-            campaign.first_pass = _first_pass(first_pass)
+        campaign.first_pass = config.stash.get(_FIRST_PASS_KEY, campaign.first_pass)
         config.stash[keys.CAMPAIGN] = campaign
     return campaign
 

@@ -5,8 +5,8 @@ weight's slice of what is left when it starts); ``--max-examples N`` bounds each
 count instead. A long campaign goes over the tests in passes of growing length (1 min,
 2 min, 4 min, …, the last taking what is left, ``pass_ends``), so what a one-minute
 campaign finds, a one-hour campaign finds in its first minute too, instead of after the
-long slices of the tests before it. Fuzz tests call ``tick()`` once per example or state-machine step; when
-the slice is spent it raises ``CampaignOver`` — a ``BaseException``, so Hypothesis
+long slices of the tests before it. Fuzz tests call ``tick()`` once per example or
+state-machine step; when the slice is spent it raises ``CampaignOver`` — a ``BaseException``, so Hypothesis
 stops at once instead of treating it as a failure to shrink — and the test ends
 normally. The counters feed the live progress display.
 
@@ -87,7 +87,8 @@ class Campaign:
     def pass_deadline(self) -> float | None:
         if self.deadline is None:
             return None
-        return min(self.deadline, self.started + self.pass_ends()[min(self.pass_index, len(self.pass_ends()) - 1)])
+        ends = self.pass_ends()
+        return min(self.deadline, self.started + ends[min(self.pass_index, len(ends) - 1)])
 
     def begin_test(self, weight: float = 1.0, weights_left: float = 1.0) -> None:
         """Give the next test its share of the time that is left: ``weight`` out of the
