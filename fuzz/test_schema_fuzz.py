@@ -7,6 +7,7 @@ instruments) broken in exactly one labelled way: a mutation of one place of its 
 made, and the target must answer as the label's rule says. A shrunk case is re-checked
 against the schemas before it is sent (``keep_label``: ``assume(case.still_violates())``),
 so the minimal example Hypothesis reports still breaks the rule it is reported under.
+A run limited to some rules (``--rule``) draws only cases of those rules.
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def keep_label(case, examples) -> None:
 @pytest.mark.fuzz_weight(4)
 @pytest.mark.xdist_group("o2-book")  # semantic batches take liquidity at the touch
 @pytest.mark.rule(*O2_BATCH_RULES)
-def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, examples, campaign):
+def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, selected_rules, examples, campaign):
     view = O2View(tuple(o2_markets), o2_zones)
 
     def check(draw) -> None:
-        case = draw(o2_batches("invalid", view), "case")
+        case = draw(o2_batches("invalid", view, rules=selected_rules), "case")
         campaign.tick(rules=(case.rule_id,))
         trader = o2_pool.next()
         # an invalid case's batch has no CancelOwn: it resolves without reading orders
@@ -71,12 +72,14 @@ def test_invalid_o2_batches_get_their_rule(o2, o2_pool, o2_markets, o2_zones, ex
 
 @pytest.mark.fuzz_weight(2)
 @pytest.mark.rule(*O2_SESSION_RULES)
-def test_invalid_o2_session_updates_get_their_rule(o2, new_trader, o2_markets, o2_zones, examples, campaign):
+def test_invalid_o2_session_updates_get_their_rule(
+    o2, new_trader, o2_markets, o2_zones, selected_rules, examples, campaign
+):
     view = O2View(tuple(o2_markets), o2_zones)
     trader = new_trader("schema-fuzz-session")
 
     def check(draw) -> None:
-        case = draw(o2_session_updates("invalid", view), "case")
+        case = draw(o2_session_updates("invalid", view, rules=selected_rules), "case")
         plan = case.request
         key, expiry = plan.session_key(trader.label), int(time.time()) + plan.expires_in
         contracts = plan.contract_ids(o2_markets)
@@ -98,12 +101,12 @@ def test_invalid_o2_session_updates_get_their_rule(o2, new_trader, o2_markets, o
 
 @pytest.mark.fuzz_weight(4)
 @pytest.mark.rule(*DERIVE_EXECUTION_RULES)
-def test_invalid_derive_executions_get_their_rule(derive, new_party, derive_domain, examples, campaign):
+def test_invalid_derive_executions_get_their_rule(derive, new_party, derive_domain, selected_rules, examples, campaign):
     view = DeriveView.of(derive.instruments)
     taker, maker = new_party("schema-fuzz-taker"), new_party("schema-fuzz-maker")
 
     def check(draw) -> None:
-        case = draw(derive_executions("invalid", view), "case")
+        case = draw(derive_executions("invalid", view, rules=selected_rules), "case")
         campaign.tick(rules=(case.rule_id,))
         plan = case.request
         legs = [LegPlan(leg.instrument, leg.direction, leg.steps, leg.price_ticks) for leg in plan.legs]

@@ -403,6 +403,13 @@ def fuzz_weight(item: pytest.Item) -> float:
 
 
 @pytest.fixture(scope="session")
+def selected_rules(tradeproof_context: RunContext) -> tuple[str, ...] | None:
+    """The rule ids the run is limited to (``--rule``), or None for all: a fuzz test
+    passes them to its strategies (``rules=``) so that every example tries one of them."""
+    return tradeproof_context.settings.rules or None
+
+
+@pytest.fixture(scope="session")
 def tradeproof_profile(tradeproof_context: RunContext) -> str:
     """``ci`` or ``full``: tests scale their scenario counts by it."""
     return tradeproof_context.settings.profile

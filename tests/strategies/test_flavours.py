@@ -265,6 +265,30 @@ def test_invalid_cases_carry_one_known_rule(strategy, allowed):
     check()
 
 
+@pytest.mark.parametrize(
+    ("make", "allowed"),
+    [
+        (lambda rules: o2_batches("invalid", BOOKED, rules=rules), O2_BATCH_RULES),
+        (lambda rules: o2_order_types("invalid", rules=rules), O2_ORDER_TYPE_RULES),
+        (lambda rules: o2_session_updates("invalid", VIEW, rules=rules), O2_SESSION_RULES),
+        (lambda rules: derive_quotes("invalid", DERIVE_VIEW, rules=rules), DERIVE_QUOTE_RULES),
+        (lambda rules: derive_executions("invalid", DERIVE_VIEW, rules=rules), DERIVE_EXECUTION_RULES),
+    ],
+)
+def test_rules_narrow_the_invalid_cases_to_those_rules(make, allowed):
+    wanted = {allowed[0], allowed[-1]}  # a signature rule and a schema rule where there are both
+    assert seen(make([*wanted, "O2-RATE-LIMIT"]), lambda case: [case.rule_id]) == wanted
+
+
+def test_rules_are_checked_at_once():
+    with pytest.raises(ValueError, match="none of"):
+        o2_session_updates("invalid", VIEW, rules=["DRV-PARAMS-SCHEMA"])
+    with pytest.raises(ValueError, match="breaks no rule"):
+        derive_executions("semantic", DERIVE_VIEW, rules=["DRV-PARAMS-SCHEMA"])
+    with pytest.raises(ValueError, match="collection of rule ids"):
+        derive_executions("invalid", DERIVE_VIEW, rules="DRV-PARAMS-SCHEMA")
+
+
 def test_an_invalid_batch_keeps_its_label_on_the_signed_body():
     @CHECK
     @given(o2_batches("invalid", VIEW))
@@ -306,3 +330,6 @@ def test_flavour_and_view_are_checked_at_once():
 def test_reprs_read_as_calls():
     assert repr(o2_batches("invalid", VIEW)) == "o2_batches(flavour='invalid', view=O2View(2 markets, books for 0, funds ample))"
     assert repr(o2_order_types()) == "o2_order_types(flavour='structural')"
+    assert repr(o2_order_types("invalid", rules=["O2-UNKNOWN-ORDER-TYPE"])) == (
+        "o2_order_types(flavour='invalid', rules=('O2-UNKNOWN-ORDER-TYPE',))"
+    )

@@ -2,6 +2,12 @@
 
 ``ci`` checks every rule at least once with few examples (about a minute against the
 reference on two cores); ``full`` runs more examples and adds the fuzz suites.
+
+Both derive from Hypothesis' built-in ``default`` profile, never from whatever profile
+is loaded: Hypothesis loads its own ``ci`` profile when it sees a CI environment
+variable, and that profile's ``derandomize=True`` would silently ignore ``--seed`` and
+turn off the example database (the shared failure database a CI gate reads). A run
+must behave the same on a laptop and in a CI job.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ def register(database: Any = not_set) -> None:
     for name, examples in EXAMPLES.items():
         settings.register_profile(
             profile_name(name),
+            settings.get_profile("default"),
             max_examples=examples,
+            derandomize=False,
             **extra,
             deadline=None,  # network round trips vary; time limits belong to the HTTP client
             suppress_health_check=_QUIET_CHECKS,

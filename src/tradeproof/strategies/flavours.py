@@ -10,6 +10,8 @@ One function per message kind, each with ``flavour=``:
   schema mutation of a semantically valid request, or a :class:`~.mutations.SignatureFault`
   on one. A fuzz test signs the semantic request, applies the case, and calls
   ``assume(case.still_violates())`` on the result before sending it.
+  ``rules=`` narrows the cases to those rule ids, so a run limited to a few rules
+  (``--rule``) spends every example on them.
 
 Views are plain frozen values read from the target before the test; strategies do no
 I/O. Semantic O2 batches are ``strategies.o2.valid_batches`` (resting Spot, PostOnly and
@@ -30,12 +32,13 @@ that changes between examples makes generation inconsistent.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from .. import schemas
@@ -59,6 +62,8 @@ from .o2 import Batch, CancelOwn, Create, Settle, Zones, valid_batches
 
 Flavour = Literal["structural", "semantic", "invalid"]
 FLAVOURS: tuple[str, ...] = ("structural", "semantic", "invalid")
+Rules = Collection[str] | None
+"""Rule ids the invalid flavour may break (None: any it can)."""
 
 SERIALISABLE = ("Labelled", "SignatureFault", "Refer", "SessionPlan", "DeriveLeg", "QuotePlan")
 """Value types drawn here that a replay file may hold (``strategies.serial``)."""
@@ -191,20 +196,41 @@ def _template_key(role: str) -> Key:
     return Key.derive("tradeproof-template", role)
 
 
-def _check(flavour: str, view: Any, view_type: type | None) -> None:
+def _check(
+    flavour: str, view: Any, view_type: type | None, rules: Rules = None, labelled: Sequence[str] = ()
+) -> tuple[str, ...] | None:
+    """Refuse a bad flavour, a missing view, or ``rules=`` that cannot be honoured; the
+    rules as a tuple (None: all)."""
     if flavour not in FLAVOURS:
         raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}, not {flavour!r}")
     if flavour != "structural" and view_type is not None and not isinstance(view, view_type):
         raise ValueError(f"the {flavour} flavour needs a view: {view_type.__name__}(...), not {view!r}")
+    if rules is None:
+        return None
+    if flavour != "invalid":
+        raise ValueError(f"rules= narrows the invalid flavour; the {flavour} flavour breaks no rule")
+    if isinstance(rules, str):
+        raise ValueError(f"rules= takes a collection of rule ids, not the string {rules!r}")
+    if not set(rules) & set(labelled):
+        raise ValueError(f"none of {sorted(rules)} can be broken here (these can: {', '.join(labelled)})")
+    return tuple(sorted(rules))
 
 
-def _one_invalid(draw: st.DrawFn, signatures: Mapping[Any, str], template: Any, schema: str, request: Any) -> Any:
-    """One case of one rule, the rule drawn first among all ``request`` can break, so a
-    rule with few sites or corruptions is not starved by one with many. Hypothesis
-    favours the first few choices of a list: the signature rules come first (a signature
-    that is not checked is the worst bug), then the schema rules."""
-    schema_rules = sorted({site.rule_id for site in sites(schema, template)})
-    signature_rules = list(dict.fromkeys(signatures.values()))
+def _called(composite: Any, flavour: str, view: Any, rules: tuple[str, ...] | None) -> st.SearchStrategy[Any]:
+    """``composite`` with only the arguments given, so its repr reads as the call made."""
+    return composite(flavour, *([] if view is None else [view]), **({} if rules is None else {"rules": rules}))
+
+
+def _one_invalid(
+    draw: st.DrawFn, signatures: Mapping[Any, str], template: Any, schema: str, request: Any, rules: Rules
+) -> Any:
+    """One case of one rule, the rule drawn first among all ``request`` can break (and
+    ``rules`` allows), so a rule with few sites or corruptions is not starved by one with
+    many. Hypothesis favours the first few choices of a list: the signature rules come
+    first (a signature that is not checked is the worst bug), then the schema rules."""
+    schema_rules = sorted({site.rule_id for site in sites(schema, template) if rules is None or site.rule_id in rules})
+    signature_rules = [r for r in dict.fromkeys(signatures.values()) if rules is None or r in rules]
+    assume(signature_rules or schema_rules)  # this request offers none of ``rules``: another one may
     rule_id = draw(st.sampled_from([*signature_rules, *schema_rules]))
     if rule_id in schema_rules:
         return draw(mutations(template, schema, request=request, rules=[rule_id]))
@@ -290,7 +316,7 @@ def o2_template(batch: Batch, view: O2View) -> dict[str, Any]:
 
 
 @named_composite("o2_batches")
-def _o2_batches(draw: st.DrawFn, flavour: str, view: O2View | None = None) -> Any:
+def _o2_batches(draw: st.DrawFn, flavour: str, view: O2View | None = None, *, rules: Rules = None) -> Any:
     if flavour == "structural":
         return _within_total(draw(from_schema("o2/session_actions_request")))
     assert view is not None
@@ -298,10 +324,10 @@ def _o2_batches(draw: st.DrawFn, flavour: str, view: O2View | None = None) -> An
     if flavour == "semantic":
         return draw(semantic)
     batch = _without_cancels(draw(semantic))
-    return _one_invalid(draw, O2_SIGNATURE_RULES, o2_template(batch, view), "o2/session_actions_request", batch)
+    return _one_invalid(draw, O2_SIGNATURE_RULES, o2_template(batch, view), "o2/session_actions_request", batch, rules)
 
 
-def o2_batches(flavour: Flavour = "structural", view: O2View | None = None) -> st.SearchStrategy[Any]:
+def o2_batches(flavour: Flavour = "structural", view: O2View | None = None, *, rules: Rules = None) -> st.SearchStrategy[Any]:
     """Session-actions requests: 1–5 actions over 1–5 market groups.
 
     structural → JSON bodies (all four action types, all six order types); semantic →
@@ -309,8 +335,7 @@ def o2_batches(flavour: Flavour = "structural", view: O2View | None = None) -> s
     invalid → ``Labelled`` (``case.finish(signed_body)``) or ``SignatureFault``
     (``case.o2_signature(session_key, digest)``), with ``case.request`` the Batch.
     """
-    _check(flavour, view, O2View)
-    return _o2_batches(flavour) if view is None else _o2_batches(flavour, view)
+    return _called(_o2_batches, flavour, view, _check(flavour, view, O2View, rules, O2_BATCH_RULES))
 
 
 # ---- order types
@@ -330,22 +355,25 @@ def _semantic_order_types(draw: st.DrawFn, market: MarketSpec | None = None) -> 
 
 
 @named_composite("o2_order_types")
-def _o2_order_types(draw: st.DrawFn, flavour: str, market: MarketSpec | None = None) -> Any:
+def _o2_order_types(draw: st.DrawFn, flavour: str, market: MarketSpec | None = None, *, rules: Rules = None) -> Any:
     if flavour == "structural":
         return draw(from_schema("o2/order_type"))
     value = draw(_semantic_order_types(market))
     if flavour == "semantic":
         return value
-    return draw(mutations(value, "o2/order_type", request=value))
+    offered = [r for r in O2_ORDER_TYPE_RULES if rules is None or r in rules]
+    assume(any(site.rule_id in offered for site in sites("o2/order_type", value)))
+    return draw(mutations(value, "o2/order_type", request=value, rules=offered))
 
 
-def o2_order_types(flavour: Flavour = "structural", market: MarketSpec | None = None) -> st.SearchStrategy[Any]:
+def o2_order_types(
+    flavour: Flavour = "structural", market: MarketSpec | None = None, *, rules: Rules = None
+) -> st.SearchStrategy[Any]:
     """``order_type`` values. Semantic: non-zero prices (on ``market``'s tick when given),
     BoundedMarket max_price ≥ min_price, a Limit timestamp in milliseconds. Invalid:
     ``Labelled`` (O2-UNKNOWN-ORDER-TYPE, O2-NUMBER-FORMAT); an order type alone is not
     signed, so there are no signature faults."""
-    _check(flavour, None, None)
-    return _o2_order_types(flavour) if market is None else _o2_order_types(flavour, market)
+    return _called(_o2_order_types, flavour, market, _check(flavour, None, None, rules, O2_ORDER_TYPE_RULES))
 
 
 # ---- session updates
@@ -368,23 +396,24 @@ def session_template(plan: SessionPlan, view: O2View) -> dict[str, Any]:
 
 
 @named_composite("o2_session_updates")
-def _o2_session_updates(draw: st.DrawFn, flavour: str, view: O2View | None = None) -> Any:
+def _o2_session_updates(draw: st.DrawFn, flavour: str, view: O2View | None = None, *, rules: Rules = None) -> Any:
     if flavour == "structural":
         return draw(from_schema("o2/session_request"))
     assert view is not None
     plan = draw(_session_plans(view))
     if flavour == "semantic":
         return plan
-    return _one_invalid(draw, SESSION_SIGNATURE_RULES, session_template(plan, view), "o2/session_request", plan)
+    return _one_invalid(draw, SESSION_SIGNATURE_RULES, session_template(plan, view), "o2/session_request", plan, rules)
 
 
-def o2_session_updates(flavour: Flavour = "structural", view: O2View | None = None) -> st.SearchStrategy[Any]:
+def o2_session_updates(
+    flavour: Flavour = "structural", view: O2View | None = None, *, rules: Rules = None
+) -> st.SearchStrategy[Any]:
     """``PUT /v1/session`` requests. Semantic: ``SessionPlan`` (sign with
     ``trader.session_body(plan.session_key(label), expiry=now + plan.expires_in,
     contract_ids=plan.contract_ids(markets))``). Invalid: ``Labelled`` or a
     ``SignatureFault`` on the owner's signature (``case.session_signature(...)``)."""
-    _check(flavour, view, O2View)
-    return _o2_session_updates(flavour) if view is None else _o2_session_updates(flavour, view)
+    return _called(_o2_session_updates, flavour, view, _check(flavour, view, O2View, rules, O2_SESSION_RULES))
 
 
 # --------------------------------------------------------------------------- Derive
@@ -525,40 +554,42 @@ def execute_template(plan: QuotePlan, view: DeriveView) -> dict[str, Any]:
     )
 
 
-def _derive(draw: st.DrawFn, flavour: str, view: DeriveView | None, schema: str, template: Any) -> Any:
+def _derive(draw: st.DrawFn, flavour: str, view: DeriveView | None, schema: str, template: Any, rules: Rules) -> Any:
     if flavour == "structural":
         return draw(from_schema(schema))
     assert view is not None
     plan = draw(_quote_plans(view))
     if flavour == "semantic":
         return plan
-    return _one_invalid(draw, DERIVE_SIGNATURE_RULES, template(plan, view), schema, plan)
+    return _one_invalid(draw, DERIVE_SIGNATURE_RULES, template(plan, view), schema, plan, rules)
 
 
 @named_composite("derive_quotes")
-def _derive_quotes(draw: st.DrawFn, flavour: str, view: DeriveView | None = None) -> Any:
-    return _derive(draw, flavour, view, "derive/send_quote_params", quote_template)
+def _derive_quotes(draw: st.DrawFn, flavour: str, view: DeriveView | None = None, *, rules: Rules = None) -> Any:
+    return _derive(draw, flavour, view, "derive/send_quote_params", quote_template, rules)
 
 
 @named_composite("derive_executions")
-def _derive_executions(draw: st.DrawFn, flavour: str, view: DeriveView | None = None) -> Any:
-    return _derive(draw, flavour, view, "derive/execute_quote_params", execute_template)
+def _derive_executions(draw: st.DrawFn, flavour: str, view: DeriveView | None = None, *, rules: Rules = None) -> Any:
+    return _derive(draw, flavour, view, "derive/execute_quote_params", execute_template, rules)
 
 
-def derive_quotes(flavour: Flavour = "structural", view: DeriveView | None = None) -> st.SearchStrategy[Any]:
+def derive_quotes(
+    flavour: Flavour = "structural", view: DeriveView | None = None, *, rules: Rules = None
+) -> st.SearchStrategy[Any]:
     """``private/send_quote`` requests (a maker's signed quote on an RFQ). Semantic:
     ``QuotePlan`` (send the RFQ with its legs, then sign the quote). Invalid:
     ``Labelled`` (DRV-PARAMS-SCHEMA) or a ``SignatureFault`` (``case.derive_signature``)."""
-    _check(flavour, view, DeriveView)
-    return _derive_quotes(flavour) if view is None else _derive_quotes(flavour, view)
+    return _called(_derive_quotes, flavour, view, _check(flavour, view, DeriveView, rules, DERIVE_QUOTE_RULES))
 
 
-def derive_executions(flavour: Flavour = "structural", view: DeriveView | None = None) -> st.SearchStrategy[Any]:
+def derive_executions(
+    flavour: Flavour = "structural", view: DeriveView | None = None, *, rules: Rules = None
+) -> st.SearchStrategy[Any]:
     """``private/execute_quote`` requests. Semantic: ``QuotePlan`` (open the RFQ and
     quote it, then execute with ``max_fee`` and expiry now + ``expires_in``). Invalid:
     ``Labelled`` (DRV-PARAMS-SCHEMA) or a ``SignatureFault`` (``case.derive_signature``)."""
-    _check(flavour, view, DeriveView)
-    return _derive_executions(flavour) if view is None else _derive_executions(flavour, view)
+    return _called(_derive_executions, flavour, view, _check(flavour, view, DeriveView, rules, DERIVE_EXECUTION_RULES))
 
 
 __all__ = [

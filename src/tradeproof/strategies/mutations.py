@@ -292,10 +292,10 @@ PATTERN_BREAKERS: Mapping[str, Callable[[str], list[str]]] = {
 
 def _unquoted(v: str) -> list[Any]:
     number = float(v)
-    return [int(number) if number.is_integer() and "." not in v else number, None]
+    return [int(number) if number.is_integer() and "." not in v else number]
 
 
-TYPE_BREAKERS: Mapping[str, Callable[[Any], list[Any]]] = {
+SAME_VALUE_BREAKERS: Mapping[str, Callable[[Any], list[Any]]] = {
     "common/u64": lambda v: [int(v)],  # the same number, unquoted
     "common/decimal": _unquoted,
 }
@@ -306,13 +306,26 @@ def _is_type(value: Any, types: Any) -> bool:
     return any(checker.is_type(value, t) for t in ([types] if isinstance(types, str) else types))
 
 
-def _other_types(value: Any, types: Any) -> list[Any]:
-    same: list[Any] = []
+def _same_value(value: Any) -> list[Any]:
+    """A number written as a string or a string of digits unquoted: what a lenient
+    parser coerces back."""
     if isinstance(value, int) and not isinstance(value, bool):
-        same = [str(value)]
-    elif isinstance(value, str):
-        same = [int(value)] if value.isascii() and value.isdigit() else [[value]]
-    return [v for v in [*same, *_OTHER_TYPES] if not _is_type(v, types)]
+        return [str(value)]
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return [int(value)]
+    return []
+
+
+def type_breakers(file: str, value: Any, types: Any) -> tuple[list[Any], list[Any]]:
+    """Values of another type for a place: (the same value retyped, unrelated values —
+    a string wrapped in a list among them). A string-encoded number (u64, decimal)
+    takes only JSON strings, so the number unquoted is its retyping, and null its
+    unrelated value."""
+    if file in SAME_VALUE_BREAKERS:
+        return SAME_VALUE_BREAKERS[file](value), [None]
+    same = [v for v in _same_value(value) if not _is_type(v, types)]
+    wrapped = [[value]] if isinstance(value, str) and not same else []
+    return same, [v for v in [*wrapped, *_OTHER_TYPES] if not _is_type(v, types)]
 
 
 def _enum_breakers(value: Any, allowed: Sequence[Any]) -> list[Any]:
@@ -352,6 +365,11 @@ class Site:
     keyword: str
     rule_id: str
     edits: tuple[tuple[Edit, str], ...] = field(repr=False)
+    kind: str = ""  # how it is broken, when a keyword is broken in more than one way
+
+    @property
+    def kind_of_break(self) -> str:
+        return self.kind or self.keyword
 
 
 class _Walk:
@@ -359,10 +377,10 @@ class _Walk:
         self.schema = schema
         self.found: list[Site] = []
 
-    def add(self, node: Node, path: Path, keyword: str, edits: list[tuple[Edit, str]]) -> None:
+    def add(self, node: Node, path: Path, keyword: str, edits: list[tuple[Edit, str]], kind: str = "") -> None:
         rule = rule_for(self.schema, node.name, keyword)
         if rule is not None and edits:
-            self.found.append(Site(path, node.name, keyword, rule, tuple(edits)))
+            self.found.append(Site(path, node.name, keyword, rule, tuple(edits), kind))
 
     def walk(self, node: Node, value: Any, path: Path, in_branch: bool = False) -> None:
         """Collect the sites of ``value`` at ``node``. ``in_branch``: ``node`` is the
@@ -398,8 +416,12 @@ class _Walk:
             keyword = "enum" if "enum" in s else "const"
             self.add(node, path, keyword, edits(_enum_breakers(value, allowed), "a value outside the enum:"))
         if "type" in s and path:  # a body that is not an object at all is the transport's business
-            breakers = TYPE_BREAKERS.get(node.name, lambda v: _other_types(v, s["type"]))
-            self.add(node, path, "type", edits(breakers(value), "a value of another type:"))
+            # retyping the same value is its own kind of break: it is what a lenient
+            # parser lets through ("7" for 7), and among a place's unrelated values it
+            # would be drawn once in eight
+            same, other = type_breakers(node.name, value, s["type"])
+            self.add(node, path, "type", edits(same, "the same value as another type:"), kind="retyped")
+            self.add(node, path, "type", edits(other, "a value of another type:"))
         if isinstance(value, str) and "pattern" in s:
             make = PATTERN_BREAKERS.get(node.name, lambda v: [" " + v, v + " ", "", v + "\n"])
             broken = [b for b in dict.fromkeys(make(value)) if re.search(s["pattern"], b) is None]
@@ -534,14 +556,17 @@ def _mutations(
     found = [s for s in sites(schema, instance) if rules is None or s.rule_id in rules]
     if not found:
         raise ValueError(f"nothing in this {schema} instance can be broken for {list(rules or []) or 'any rule'}")
-    # rule, then keyword, then site: a rule's rare kind of break (the one
-    # additionalProperties site among two dozen type sites) is drawn as often as a common one
+    # rule, then kind of break (the keyword, or a keyword's own kind: retyped), then site:
+    # a rule's rare kind of break (the one additionalProperties site among two dozen type
+    # sites) is drawn as often as a common one — more often, in fact: Hypothesis favours
+    # a list's first entries, and the kinds with the fewest sites come first
     by_rule: dict[str, dict[str, list[Site]]] = {}
     for site in sorted(found, key=lambda s: _rule_order(s.rule_id)):
-        by_rule.setdefault(site.rule_id, {}).setdefault(site.keyword, []).append(site)
+        by_rule.setdefault(site.rule_id, {}).setdefault(site.kind_of_break, []).append(site)
     rule = draw(st.sampled_from(list(by_rule)))
-    keyword = draw(st.sampled_from(list(by_rule[rule])))
-    site = draw(st.sampled_from(by_rule[rule][keyword]))
+    kinds = by_rule[rule]
+    kind = draw(st.sampled_from(sorted(kinds, key=lambda k: len(kinds[k]))))
+    site = draw(st.sampled_from(kinds[kind]))
     edit, what = draw(st.sampled_from(site.edits))
     description = f"{site.keyword} of {site.file}: {what}"
     return Labelled(apply(edit, instance), rule, site.path, description, schema, edit, request)
