@@ -4,7 +4,9 @@ One test per operation: Schemathesis draws positive and negative cases from the
 document (fuzzing phase; Hypothesis runs them under the campaign's budget), the
 ``before_call`` hook of ``tradeproof.fuzzing`` re-signs each one for a real account
 (pooled O2 traders, paced per owner; a Derive taker and maker with open quotes), and
-tradeproof's checks judge the answer (``tradeproof.fuzzing.checks``).
+tradeproof's checks judge the answer (``tradeproof.fuzzing.checks``). A failure's replay
+file keeps the case as Schemathesis generated it (``fuzzing.recorded``); a replay sends
+that case again, signed afresh, instead of searching anew.
 
 What is reported, and under which rule:
 
@@ -65,7 +67,7 @@ def signers(tradeproof_context, derive_domain):
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_schemathesis(operation, request, tradeproof_context, signers, campaign):
+def test_schemathesis(operation, request, tradeproof_context, signers, examples, campaign):
     if operation.protocol not in tradeproof_context.settings.protocols:
         pytest.skip(f"--protocol leaves out {operation.protocol}")
     request.getfixturevalue(operation.protocol)  # skips when the target does not serve it
@@ -78,19 +80,30 @@ def test_schemathesis(operation, request, tradeproof_context, signers, campaign)
             pytest.skip(str(exc))
     timeout = tradeproof_context.settings.request_timeout
     session = requests.Session()
-    found = []  # the first failure, kept in case the time slice ends while it is shrunk
+    found = []  # the first failure and its case, kept in case the time slice ends while it is shrunk
+
+    def send(case) -> None:
+        record = fuzzing.recorded(case)  # as generated: the signing hook fills it in on sending
+        try:
+            fuzzing.call_and_check(case, base_url, session=session, timeout=timeout)
+        except Exception as failure:
+            found[:1] = found[:1] or [(failure, record)]
+            examples.keep("case", record)  # the replay file's case: Hypothesis runs the shrunk one last
+            raise
 
     @given(case=fuzzing.cases(operation))
     @campaign.hypothesis_settings()
     def fuzz(case):
         campaign.tick(rules=operation.rules)
-        try:
-            fuzzing.call_and_check(case, base_url, session=session, timeout=timeout)
-        except Exception as failure:
-            found[:1] = found[:1] or [failure]
-            raise
+        send(case)
 
-    with session, fuzzing.signing(signer), campaign.running():
-        fuzz()
+    with session, fuzzing.signing(signer):
+        if examples.replaying:  # the recorded case, signed afresh
+            send(fuzzing.rebuilt(operation, examples.stored("case")))
+            return
+        with campaign.running():
+            fuzz()
     if found:  # the campaign ended the test during shrinking: report the unshrunk failure
-        raise found[0]
+        failure, record = found[0]
+        examples.keep("case", record)
+        raise failure

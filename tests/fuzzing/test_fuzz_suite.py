@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from broken_targets import catalogue, unpaced
+from fuzz_runs import passes_on, python
 
 from tradeproof import fuzzing
 from tradeproof._resources import shipped_path
@@ -58,9 +59,16 @@ FOUND = ["O2-PARSE-ERROR:bad-json-is-null", "DRV-PARSE-ERROR:invalid-request-cod
 
 @pytest.mark.slow
 @pytest.mark.parametrize("broken", [b for b in catalogue() if b.id in FOUND], ids=lambda b: b.id)
-def test_finds_a_broken_target(broken, tmp_path):
+def test_finds_a_broken_target_and_the_replay_sends_that_case(broken, tmp_path):
     with BackgroundServer(unpaced(broken)) as server:
         proc, report = run_fuzz_test(tmp_path, "--target", server.url, "--rule", broken.rule_id, "--max-examples", "60")
-    [verdict] = [r for r in report["rules"] if r["id"] == broken.rule_id]
-    assert verdict["status"] == "failed", f"{broken.description}: {verdict['status']} {verdict['reason']}"
-    assert proc.returncode == 1
+        [verdict] = [r for r in report["rules"] if r["id"] == broken.rule_id]
+        assert verdict["status"] == "failed", f"{broken.description}: {verdict['status']} {verdict['reason']}"
+        assert proc.returncode == 1
+        replays = sorted((tmp_path / "replays").glob("*.json"))  # one per operation that failed
+        for replay in replays:  # the case itself, not a search to run again
+            case = json.loads(replay.read_text())["draws"]["case"]
+            assert case["method"] in ("GET", "POST", "PUT") and "has_body" in case
+        again = python("-m", "tradeproof", "replay", str(replays[0]), "--target", server.url, cwd=tmp_path)
+        assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
+    passes_on(replays[0])

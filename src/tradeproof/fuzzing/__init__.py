@@ -17,7 +17,7 @@ For ``st run``, a module named by ``SCHEMATHESIS_HOOKS`` builds the signers and 
 
 from __future__ import annotations
 
-from .calls import api_operation, call_and_check, cases
+from .calls import api_operation, call_and_check, cases, rebuilt, recorded
 from .checks import BUILTIN_OFF, BUILTIN_ON, OURS, FaultFound, checks_for, register, verdict
 from .operations import EndpointKind, Operation, load_schema, lookup, operations
 from .signer import DeriveSigner, O2Signer, Signer, activate, deactivate, install_hooks, signing
@@ -42,6 +42,8 @@ __all__ = [
     "load_schema",
     "lookup",
     "operations",
+    "rebuilt",
+    "recorded",
     "register",
     "signing",
     "verdict",

@@ -10,7 +10,12 @@ types across it, priced from just short of the book to a few levels into it, lar
 enough to sweep several levels; then one or two follow-ups: the makers (or one of
 them, or the taker) cancelling an order (a part-filled one, often), another taker
 order, the taker trying to cancel a maker's order, or a maker cancelling an order
-already filled.
+already filled. A quarter of the scenes straddle a gap instead: one maker rests a near
+and a far level two or three ticks apart, and the taker, priced inside the gap, sweeps
+the near level and reaches for the far one. Whether the far fill is allowed depends on
+each fill's price, not on the average (price protection), and a Market or
+BoundedMarket buy's budget binds between the two levels — books the free draw makes
+rarely.
 
 A scene is plain data — ``[(trader index, batch), ...]`` in the logical form of
 ``o2_batches`` — and ``scene_steps`` turns it into the machine's recorded steps, which
@@ -72,6 +77,26 @@ def _taker_order(draw: st.DrawFn, market: int, side: str, sign: int) -> dict[str
 
 
 @st.composite
+def _straddle(draw: st.DrawFn, market: int, book_side: str, sign: int) -> tuple[Step, Step]:
+    """A maker's near level (at the mid) and far level (2–3 ticks out), and a taker's
+    order priced inside the gap for more than the near level holds: as many lots as
+    keep the average fill price inside the gap, or more."""
+    gap, near, far = draw(st.integers(2, 3)), draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    maker = draw(st.sampled_from(MAKERS))
+    book = tuple({"do": "create", "market": market, "side": book_side, "type": "Spot", "ticks": ticks, "lots": lots}
+                 for ticks, lots in ((0, near), (sign * gap, far)))
+    kind = draw(st.sampled_from(("Spot", "FillOrKill", "Market", "BoundedMarket", "Limit")))
+    inside = sign * draw(st.integers(1, gap - 1))
+    order: dict[str, Any] = {"do": "create", "market": market, "side": "Buy" if book_side == "Sell" else "Sell",
+                             "type": kind, "ticks": inside, "lots": draw(st.integers(near + 1, near + far))}
+    if kind == "Limit":
+        order["limit"] = inside
+    if kind == "BoundedMarket":  # bounds around the whole book: only the budget binds
+        order["min"], order["max"] = sorted((-sign, sign * (gap + 1)))
+    return (maker, book), (TAKER, (order,))
+
+
+@st.composite
 def _after(draw: st.DrawFn, market: int, side: str, sign: int, makers: tuple[int, ...]) -> list[Step]:
     """A follow-up: the scene's makers each cancel an order (part-filled ones first: see
     ``o2_machine``; whoever the taker part-filled then cancels that one), or one maker
@@ -93,13 +118,18 @@ def _after(draw: st.DrawFn, market: int, side: str, sign: int, makers: tuple[int
 
 @st.composite
 def scenes(draw: st.DrawFn) -> Scene:
-    """Makers' batches on one side of one market, a taker's order, 1–2 follow-ups."""
+    """Makers' batches on one side of one market (or a straddled gap), a taker's order,
+    1–2 follow-ups."""
     market = draw(st.integers(0, MAX_MARKETS - 1))
     book_side = draw(st.sampled_from(("Sell", "Buy")))
     sign = 1 if book_side == "Sell" else -1
     taker_side = "Buy" if book_side == "Sell" else "Sell"
-    makers = draw(st.lists(_maker_batch(market, book_side, sign), min_size=1, max_size=3))
-    taker = (TAKER, (draw(_taker_order(market, taker_side, sign)),))
+    if draw(st.sampled_from((False, False, False, True))):
+        maker, taker = draw(_straddle(market, book_side, sign))
+        makers = [maker]
+    else:
+        makers = draw(st.lists(_maker_batch(market, book_side, sign), min_size=1, max_size=3))
+        taker = (TAKER, (draw(_taker_order(market, taker_side, sign)),))
     makers_used = tuple(sorted({trader for trader, _ in makers}))
     after = draw(st.lists(_after(market, taker_side, sign, makers_used), min_size=1, max_size=2))
     return [*makers, taker, *(step for steps in after for step in steps)]
