@@ -10,7 +10,7 @@ types across it, priced from just short of the book to a few levels into it, lar
 enough to sweep several levels; then one or two follow-ups: the makers (or one of
 them, or the taker) cancelling an order (a part-filled one, often), another taker
 order, the taker trying to cancel a maker's order, or a maker cancelling an order
-already filled. A quarter of the scenes straddle a gap instead: one maker rests a near
+already filled. A third of the scenes straddle a gap instead: one maker rests a near
 and a far level two or three ticks apart, and the taker, priced inside the gap, sweeps
 the near level and reaches for the far one. Whether the far fill is allowed depends on
 each fill's price, not on the average (price protection), and a Market or
@@ -79,18 +79,25 @@ def _taker_order(draw: st.DrawFn, market: int, side: str, sign: int) -> dict[str
 @st.composite
 def _straddle(draw: st.DrawFn, market: int, book_side: str, sign: int) -> tuple[Step, Step]:
     """A maker's near level (at the mid) and far level (2–3 ticks out), and a taker's
-    order priced inside the gap for more than the near level holds: as many lots as
-    keep the average fill price inside the gap, or more."""
-    gap, near, far = draw(st.integers(2, 3)), draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    order priced inside the gap for more than the near level holds: half the time as
+    many lots as keep the average fill price inside the gap (price protection must
+    still stop at the far level), half the time more (a budget then binds)."""
+    gap = draw(st.integers(2, 3))
+    inside, near = draw(st.integers(1, gap - 1)), draw(st.integers(1, 5))
+    edge = near * gap // (gap - inside)  # the most lots whose average fill stays inside the gap
+    if edge > near and draw(st.booleans()):
+        lots = draw(st.integers(near + 1, edge))
+    else:
+        lots = draw(st.integers(edge + 1, edge + 4))
+    far = lots - near + draw(st.integers(0, 2))  # enough to fill the rest, or a little more
     maker = draw(st.sampled_from(MAKERS))
-    book = tuple({"do": "create", "market": market, "side": book_side, "type": "Spot", "ticks": ticks, "lots": lots}
-                 for ticks, lots in ((0, near), (sign * gap, far)))
+    book = tuple({"do": "create", "market": market, "side": book_side, "type": "Spot", "ticks": ticks, "lots": size}
+                 for ticks, size in ((0, near), (sign * gap, far)))
     kind = draw(st.sampled_from(("Spot", "FillOrKill", "Market", "BoundedMarket", "Limit")))
-    inside = sign * draw(st.integers(1, gap - 1))
     order: dict[str, Any] = {"do": "create", "market": market, "side": "Buy" if book_side == "Sell" else "Sell",
-                             "type": kind, "ticks": inside, "lots": draw(st.integers(near + 1, near + far))}
+                             "type": kind, "ticks": sign * inside, "lots": lots}
     if kind == "Limit":
-        order["limit"] = inside
+        order["limit"] = sign * inside
     if kind == "BoundedMarket":  # bounds around the whole book: only the budget binds
         order["min"], order["max"] = sorted((-sign, sign * (gap + 1)))
     return (maker, book), (TAKER, (order,))
@@ -124,7 +131,7 @@ def scenes(draw: st.DrawFn) -> Scene:
     book_side = draw(st.sampled_from(("Sell", "Buy")))
     sign = 1 if book_side == "Sell" else -1
     taker_side = "Buy" if book_side == "Sell" else "Sell"
-    if draw(st.sampled_from((False, False, False, True))):
+    if draw(st.sampled_from((False, False, True))):
         maker, taker = draw(_straddle(market, book_side, sign))
         makers = [maker]
     else:
