@@ -172,7 +172,7 @@ def quote_to_expire(derive: DeriveTarget, domain: sig.Domain, taker: Party, make
     return open_quote_until(derive, domain, taker, maker, rule_id, expiry=expiry), expiry
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")  # every search of the module asks for it: made before the first
 def expiring_quote(request, derive, derive_domain, tradeproof_context) -> tuple[Quoted, int] | RuleViolation | None:
     """The quote the DRV-QUOTE-EXPIRY-300 search executes once it has less than 300 s
     left, made when the module starts (if that search is selected), so the searches

@@ -1,9 +1,10 @@
-"""One order against a drawn O2 book: makers rest a few orders on one side of a market,
-a taker sends one order of any type across them, one or two follow-ups come (cancels
-of part-filled or filled orders, a second order), and after every request the target is compared with the model (the same
-machine and model as ``test_stateful.py``, driven by short scenes instead of a long
-random walk: a few requests reach the books that order-type, priority and fee bugs
-need)."""
+"""One order against a drawn O2 book: makers rest a few orders on one side of a market
+(or one maker a near and a far level with a gap between), a taker sends one order of
+any type across them, one or two follow-ups come (cancels of part-filled or filled
+orders, a second order), and after every request the target is compared with the model
+(the same machine and model as ``test_stateful.py``, driven by short scenes instead of
+a long random walk: a few requests reach the books that order-type, priority and fee
+bugs need; see ``tradeproof.stateful.o2_scenes``)."""
 
 from __future__ import annotations
 

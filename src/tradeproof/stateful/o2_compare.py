@@ -178,9 +178,13 @@ class Judge:
         its fills went elsewhere, which no refused or no-op action explains."""
         step = self.step
         assert step is not None
-        return any(seen_left > model_left for order in step.before.orders.values()
-                   if order.owner != FOREIGN and order.target_id is not None and order.seq not in skip
-                   for model_left, seen_left in [self._left(order)])
+        for order in step.before.orders.values():
+            if order.owner == FOREIGN or order.target_id is None or order.seq in skip:
+                continue
+            model_left, seen_left = self._left(order)
+            if seen_left > model_left:
+                return True
+        return False
 
     def _left(self, order: Resting) -> tuple[int, int]:
         """What remains of a maker after the step: (per the model, per the target)."""
