@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from warm_python import python
 
 from tradeproof.cli.run_cmd import UNUSED_PLUGINS
 
 ROOT = Path(__file__).resolve().parents[1]
 INI = ROOT / "src" / "tradeproof" / "runner" / "pytest.ini"
 FUZZ = ROOT / "fuzz"
-
-
-def python(*args: str, cwd: Path, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def fuzz(suite: Path, report_dir: Path, *flags: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

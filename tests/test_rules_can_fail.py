@@ -5,11 +5,10 @@ breaks exactly one rule, reports that rule as failed (and the run exits 1 for a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from broken_targets import Broken, catalogue, unpaced
+from warm_python import python
 
 from tradeproof import rules
 from tradeproof.reference import BackgroundServer
@@ -29,11 +28,8 @@ def test_broken_target_names_are_unique():
 
 
 def run_suite(url: str, rule_id: str, report_dir, seed: int = 7) -> tuple[int, dict]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tradeproof", "run", "--target", url, "--rule", rule_id,
-         "--report-dir", str(report_dir), "--seed", str(seed)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = python("-m", "tradeproof", "run", "--target", url, "--rule", rule_id,
+                  "--report-dir", str(report_dir), "--seed", str(seed), timeout=300)
     report_path = report_dir / "tradeproof-report.json"
     assert report_path.exists(), f"no report written\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return proc.returncode, json.loads(report_path.read_text())

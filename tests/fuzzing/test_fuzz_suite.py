@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from broken_targets import catalogue, unpaced
@@ -20,11 +19,8 @@ BAD = {"failed", "target-fault", "suite-error"}
 
 
 def run_fuzz_test(report_dir, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(FUZZ_TEST), "-q", "-p", "no:cacheprovider",
-         "--report-dir", str(report_dir), "--seed", "1", *args],
-        capture_output=True, text=True, timeout=600,
-    )
+    proc = python("-m", "pytest", str(FUZZ_TEST), "-q", "-p", "no:cacheprovider",
+                  "--report-dir", str(report_dir), "--seed", "1", *args, timeout=600)
     report = report_dir / "tradeproof-report.json"
     assert report.exists(), f"no report\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc, json.loads(report.read_text())

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from warm_python import python
 
 from tradeproof.reference import BackgroundServer, create_app
 from tradeproof.reference.o2 import O2Exchange, OrderBook
@@ -31,7 +31,7 @@ def broken_url():
 
 
 def tradeproof(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tradeproof", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return python("-m", "tradeproof", *args, timeout=300, cwd=cwd)
 
 
 RULES = "O2-FOK-REVERT,O2-BATCH-NONEMPTY"

@@ -4,19 +4,16 @@ would still be counted in a timed campaign's shares, and its time would go unuse
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from warm_python import python
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def collected(*flags: str) -> list[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(ROOT / "fuzz"), "-c", str(ROOT / "src/tradeproof/runner/pytest.ini"),
-         "--rootdir", str(ROOT), "-p", "no:cacheprovider", "--collect-only", "-q", *flags],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )
+    proc = python("-m", "pytest", str(ROOT / "fuzz"), "-c", str(ROOT / "src/tradeproof/runner/pytest.ini"),
+                  "--rootdir", str(ROOT), "-p", "no:cacheprovider", "--collect-only", "-q", *flags, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return [line for line in proc.stdout.splitlines() if "::" in line]
 

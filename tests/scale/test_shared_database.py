@@ -4,10 +4,10 @@ failure without searching for it (a control run without the database does not fi
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
+from warm_python import python
 
 from tradeproof.reference import BackgroundServer
 
@@ -17,11 +17,8 @@ pytestmark = pytest.mark.slow
 def fuzz(url: str, cwd, *extra: str) -> tuple[int, dict]:
     """``tradeproof fuzz`` in its own directory (so each has its own local database)."""
     cwd.mkdir()
-    proc = subprocess.run(
-        [sys.executable, "-m", "tradeproof", "fuzz", "--target", url, "--protocol", "o2",
-         "--rule", "O2-PRICE-TIME-PRIORITY", "--report-dir", "out", *extra],
-        capture_output=True, text=True, timeout=600, cwd=cwd,
-    )
+    proc = python("-m", "tradeproof", "fuzz", "--target", url, "--protocol", "o2",
+                  "--rule", "O2-PRICE-TIME-PRIORITY", "--report-dir", "out", *extra, timeout=600, cwd=cwd)
     report = json.loads((cwd / "out" / "tradeproof-report.json").read_text())
     return proc.returncode, {r["id"]: r["status"] for r in report["rules"]}
 
@@ -54,8 +51,6 @@ def test_the_second_process_replays_the_first_ones_find(redis_url, tmp_path):
 
 
 def test_an_unreachable_database_is_a_config_error(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "tradeproof", "fuzz", "--database", "redis://127.0.0.1:9/0", "--max-examples", "1"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )
+    proc = python("-m", "tradeproof", "fuzz", "--database", "redis://127.0.0.1:9/0", "--max-examples", "1",
+                  timeout=60, cwd=tmp_path)
     assert proc.returncode == 2 and "does not answer" in proc.stderr and "Traceback" not in proc.stderr

@@ -4,10 +4,9 @@ the same verdicts; --shard i/n splits the rules between CI jobs without overlap.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from warm_python import python
 
 from tradeproof import rules
 from tradeproof.runner.results import shard_of
@@ -24,10 +23,7 @@ RULES = ",".join([
 
 def run(tmp_path, name, *extra: str) -> tuple[int, dict]:
     out = tmp_path / name
-    proc = subprocess.run(
-        [sys.executable, "-m", "tradeproof", "run", "--report-dir", str(out), "--seed", "5", *extra],
-        capture_output=True, text=True, timeout=600,
-    )
+    proc = python("-m", "tradeproof", "run", "--report-dir", str(out), "--seed", "5", *extra, timeout=600)
     report = json.loads((out / "tradeproof-report.json").read_text())
     return proc.returncode, {r["id"]: r["status"] for r in report["rules"]}
 
@@ -54,5 +50,5 @@ def test_sharding_is_stable_and_fair():
 
 
 def test_a_bad_shard_is_a_usage_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tradeproof", "run", "--shard", "3/2"], capture_output=True, text=True)
+    proc = python("-m", "tradeproof", "run", "--shard", "3/2")
     assert proc.returncode == 2 and "--shard" in proc.stderr

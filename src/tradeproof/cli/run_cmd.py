@@ -21,8 +21,11 @@ from . import app, plain_errors
 PYTEST_INI = Path(__file__).resolve().parent.parent / "runner" / "pytest.ini"
 # pytest plugins other installed packages bring that a run never uses (test-time mocks,
 # benchmarks, async tests): not loading them saves ~0.3 s per start and keeps them out
-# of the run; the cache is off so a run leaves nothing behind
-UNUSED_PLUGINS = [arg for name in ("cacheprovider", "respx", "benchmark", "anyio", "xdist.looponfail")
+# of the run; the cache is off so a run leaves nothing behind. pytest's unraisable-
+# exception plugin runs five full garbage collections as the run ends (~0.3 s with the
+# suite's modules loaded) to report exceptions no test can see: not a verdict.
+UNUSED_PLUGINS = [arg for name in ("cacheprovider", "respx", "benchmark", "anyio", "xdist.looponfail",
+                                   "unraisableexception")
                   for arg in ("-p", f"no:{name}")]
 
 
