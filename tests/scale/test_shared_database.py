@@ -35,7 +35,7 @@ def test_the_second_process_replays_the_first_ones_find(redis_url, tmp_path):
         # a campaign machine searches and writes what it finds (both O2 order fuzzers: not
         # --exit-first, since a scene found against one book need not fail against the book
         # the first run leaves, and the second run then has the random walk's find too)
-        code, verdicts = fuzz(server.url, tmp_path / "campaign", "--max-examples", "60", "--seed", "1",
+        code, verdicts = fuzz(server.url, tmp_path / "campaign", "--max-examples", "20", "--seed", "1",
                               "--database", redis_url)
         assert code == 1 and verdicts["O2-PRICE-TIME-PRIORITY"] == "failed"
         assert redis.Redis.from_url(redis_url).dbsize() > 0

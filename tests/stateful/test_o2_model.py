@@ -209,3 +209,22 @@ def test_any_change_after_a_rejected_batch_is_named_atomic_batch(model):
         Judge(model, seen, StepRecord(B, model, prediction, 2), {}).check()
     with pytest.raises(AssertionError, match="O2-FOK-REVERT"):
         Judge(model, seen, StepRecord(B, model, prediction, 1), {}).check()
+
+
+def test_a_misfill_message_tells_the_orders_apart(model):
+    """Order ids that differ only in their head (the reference's: a counter, then price,
+    side and type) are shown by as much of the head as tells them apart, so the expected
+    and observed open orders of a misfill never read the same."""
+    ids = ["0x" + f"{n:016x}" + "00000000000f4240" + "0" * 15 + "1" + "0" * 16 for n in (1, 2, 3)]
+    for _ in ids:
+        run(model, A, order("Sell", 0))
+    for o, order_id in zip(model.open_orders(A), ids, strict=True):
+        o.target_id = order_id
+    before = copy.deepcopy(model)
+    prediction = run(model, D, order("Buy", 0))  # fills the oldest; the target filled the newest
+    seen = _seen(model, {(A, MARKET): {ids[0]: ("Sell", P, Q), ids[1]: ("Sell", P, Q)}})
+    with pytest.raises(AssertionError) as failure:
+        Judge(model, seen, StepRecord(D, before, prediction, 1), {}).check()
+    expected, observed = str(failure.value).split("expected ", 1)[1].split(", observed ", 1)
+    assert "0x0000000000000002…" in expected and "0x0000000000000003…" in expected
+    assert "0x0000000000000001…" in observed and "0x0000000000000003…" not in observed

@@ -10,7 +10,7 @@ O2-ATOMIC-BATCH (several).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +114,32 @@ def _view(order: Resting) -> OrderView:
     return (order.side, order.price, order.remaining)
 
 
-def _short(orders: dict[str, OrderView]) -> str:
-    return "{" + ", ".join(f"…{i[-8:]}: {s} {r} @ {p}" for i, (s, p, r) in orders.items()) + "}" if orders else "none"
+def _id_labels(*groups: Iterable[str]) -> Callable[[str], str]:
+    """Short labels for order ids that still tell every id apart: the fewest leading or
+    trailing characters (at least 8) that do. A target's ids may share a long head or
+    tail (the reference's start with a counter and end with the side and type), and a
+    message whose expected and observed orders read the same shows nothing."""
+    ids = {i for group in groups for i in group}
+    longest = max((len(i) for i in ids), default=8)
+
+    def width(cut: Callable[[str, int], str]) -> int:
+        return next((w for w in range(8, longest) if len({cut(i, w) for i in ids}) == len(ids)), longest)
+
+    head, tail = width(lambda i, w: i[:w]), width(lambda i, w: i[-w:])
+
+    def label(i: str) -> str:
+        if i.startswith("(") or len(i) <= min(head, tail) + 1:  # the model's "(unnamed #n)", or short already
+            return i
+        return f"{i[:head]}…" if head < tail else f"…{i[-tail:]}"
+
+    return label
+
+
+def _short(orders: dict[str, OrderView], label: Callable[[str], str]) -> str:
+    """Orders as ``{id label: side remaining @ price, …}``."""
+    if not orders:
+        return "none"
+    return "{" + ", ".join(f"{label(i)}: {s} {r} @ {p}" for i, (s, p, r) in orders.items()) + "}"
 
 
 class Judge:
@@ -149,7 +173,9 @@ class Judge:
             if expected != listed:
                 who = f"{self.names.get(account, account[:10])} on market {market[:10]}…"
                 rule = self._orders_rule(account, market, listed)
-                self.fail(rule, f"open orders of {who}: {_short(expected)}", _short(listed), "open orders differ from the model")
+                label = _id_labels(expected, listed)
+                self.fail(rule, f"open orders of {who}: {_short(expected, label)}", _short(listed, label),
+                          "open orders differ from the model")
 
     def _orders_rule(self, account: str, market: str, listed: dict[str, OrderView]) -> str:
         step = self.step
