@@ -1,6 +1,6 @@
 """Request faults the schemas cannot express: nonces (and the nonce reported after a
 drawn run of accepted, refused and reverted requests), sessions, order parameters that
-depend on the market, RegisterReferer's two shapes, a self-trade, a burst past the rate
+depend on the market, inverted BoundedMarket bounds, RegisterReferer's two shapes, a self-trade, a burst past the rate
 limit, and bodies that are not JSON.
 
 One test per rule; each example draws the fault's parameters (how far the nonce is off,
@@ -213,6 +213,39 @@ def _bad_order_parameters(rule_id: str) -> Callable[[Draw, World], None]:
     return fault
 
 
+def inverted_bounds(draw: Draw, world: World) -> None:
+    """A BoundedMarket whose max_price is below its min_price, with another trader's
+    order resting between the two (a target that swapped the bounds would fill it; with
+    nothing there it would revert anyway), alone or among a drawn valid batch's actions:
+    the whole batch reverts and both traders are as they were."""
+    rule = "O2-BOUNDED-INVERTED"
+    spec = world.market(draw)
+    s = Scene(spec, world.zones, rule)
+    side = draw(st.sampled_from(["Buy", "Sell"]), "side")
+    sign = 1 if side == "Buy" else -1
+    ticks = sign * draw(st.integers(1, 5), "maker at ticks from mid")
+    resting = s.price(ticks)
+    past, short = draw(st.integers(0, 5), "min_price: ticks above the maker"), draw(st.integers(0, 5), "max_price: ticks below")
+    assume(past + short > 0)
+    min_price, max_price = resting + past * spec.tick, max(spec.tick, resting - short * spec.tick)
+    lots = draw(st.integers(1, 3), "lots")
+    maker, taker = world.new_trader("fault-bounded-maker"), world.new_trader("fault-bounded-taker")
+    with cleaned(spec, maker):
+        s.rest(maker, "Sell" if side == "Buy" else "Buy", ticks, lots * s.q)
+        order = msg.create_order(side, resting, lots * s.q, msg.bounded_market(max_price, min_price))
+        groups = world.groups(draw, taker, "other actions", max_actions=4) if draw(st.booleans(), "in a batch") else []
+        same = [g for g in groups if g["market_id"] == spec.market_id]
+        if same:
+            same[0]["actions"].insert(draw(st.integers(0, len(same[0]["actions"])), "at"), order)
+        else:
+            groups.insert(draw(st.integers(0, len(groups)), "group at"), msg.group(spec.market_id, order))
+        detail = (f"BoundedMarket {side} min_price {min_price} > max_price {max_price}, a maker's order at {resting}; "
+                  f"{sum(len(g['actions']) for g in groups)} action(s)")
+        before = o2_snapshot(world.o2, [taker, maker])
+        expect_outcome(rule, taker.submit(*groups), detail=detail)
+        require_o2_unchanged(rule, before, o2_snapshot(world.o2, [taker, maker]), detail=detail)
+
+
 def _register_referer(rule_id: str, field: str) -> Callable[[Draw, World], None]:
     def fault(draw: Draw, world: World) -> None:
         trader = world.new_trader(f"fault-referee-{field}")
@@ -283,8 +316,11 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
     "O2-SESSION-EXPIRY-PAST": session_expiry_in_the_past,
     "O2-SESSION-EXPIRED": expired_session,
     "O2-SESSION-CONTRACTS": call_outside_the_session,
+    "O2-ORDER-ZERO": _bad_order_parameters("O2-ORDER-ZERO"),
+    "O2-ORDER-TICK": _bad_order_parameters("O2-ORDER-TICK"),
     "O2-ORDER-MIN-NOTIONAL": _bad_order_parameters("O2-ORDER-MIN-NOTIONAL"),
     "O2-ORDER-FRACTIONAL": _bad_order_parameters("O2-ORDER-FRACTIONAL"),
+    "O2-BOUNDED-INVERTED": inverted_bounds,
     "O2-REFERER": _register_referer("O2-REFERER", "referer"),
     "O2-REFERER-TO": _register_referer("O2-REFERER-TO", "to"),
     "O2-UNSPECIFIED-SAFE": self_trade,
@@ -293,7 +329,7 @@ FAULTS: dict[str, Callable[[Draw, World], None]] = {
 }
 
 
-@pytest.mark.fuzz_weight(0.5)  # per rule: 7 for the module
+@pytest.mark.fuzz_weight(0.5)  # per rule: 8.5 for the module
 @pytest.mark.parametrize("rule_id", [pytest.param(r, marks=pytest.mark.rule(r), id=r) for r in FAULTS])
 def test_o2_request_fault_gets_its_rule(rule_id, o2, o2_pool, new_trader, o2_markets, o2_zones, tradeproof_context,
                                         examples, campaign):

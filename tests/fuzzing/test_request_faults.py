@@ -5,7 +5,7 @@ number of examples, write a replay file, and ``tradeproof replay`` reproduces th
 failure on the broken target (exit 1) but not on the reference (exit 0).
 
 Every broken target of these rules is attacked by ``benchmarks/mutants.py fuzz``
-(results in benchmarks/README.md); here a sample of seven keeps the test suite short.
+(results in benchmarks/README.md); here a sample of eight keeps the test suite short.
 (Not the quote-expiry fault: its search waits ~10 s for a quote to age, then the two
 replays wait as long again; the Derive module's reference run covers that search.)
 DRV-RESULT-SCHEMA is checked by the Derive state machine on every accepted execution,
@@ -28,8 +28,9 @@ from tradeproof.reference import BackgroundServer
 MODULES = {"o2": FUZZ / "o2" / "test_request_faults.py", "derive": FUZZ / "derive" / "test_request_faults.py"}
 STATEFUL = FUZZ / "derive" / "test_stateful.py"
 SEED = "1"  # fixed, so the search is the same on every machine with the same Hypothesis
-SAMPLE = (  # nonces, sessions, the rate limit; methods, signers, nonces per wallet, the result check
+SAMPLE = (  # nonces, sessions, the rate limit, order bounds; methods, signers, nonces per wallet, the result check
     "O2-NONCE-FUTURE:accepts-greater", "O2-SESSION-CONTRACTS:first-call-only", "O2-RATE-LIMIT:off-by-one",
+    "O2-BOUNDED-INVERTED:swaps-bounds",
     "DRV-UNKNOWN-METHOD:prefix-routing", "DRV-SESSION-KEY-SCOPE:account-key-signs", "DRV-RESULT-SCHEMA:nonce-as-string",
     "DRV-NONCE-UNIQUE:per-subaccount",
 )
