@@ -1,15 +1,16 @@
 """``python -m tradeproof …`` and ``python -m pytest …`` for the end-to-end tests, each
-run forked from an interpreter that has already imported what every run imports.
+run forked from an interpreter that has already imported the heavy libraries every run
+imports.
 
-A run of the CLI spends about a second importing pytest, Hypothesis, httpx, the signing
-libraries and tradeproof before its first request; the end-to-end tests start a few
-hundred such runs. Each xdist worker keeps one warm interpreter (a child process that
-imports those modules once, then forks on request); a forked run then starts where a
-fresh one would be after its imports. Everything else is as in a fresh process: its own
-pid, working directory, argv, stdin from /dev/null, stdout and stderr captured, exit
-status, atexit handlers run, the caller's environment. A run given its own environment,
-or started after the caller's environment changed, gets a fresh interpreter (Hypothesis
-reads some variables at import time).
+A run of the CLI spends about a second importing before its first request; the
+end-to-end tests start a few hundred runs. Each xdist worker keeps one warm interpreter
+(a child process that imports httpx, eth-account, coincurve, pydantic, uvicorn, … once,
+then forks on request). Pytest, Hypothesis and the other pytest plugins are left to each
+run: pytest rewrites their asserts as it imports them. Everything else is as in a fresh
+process: its own pid and process group, working directory, argv, the caller's
+environment, stdin from /dev/null, stdout and stderr captured, exit status, atexit
+handlers run. A run given its own environment, or started after the caller's environment
+changed, gets a fresh interpreter (a preloaded library may have read it at import).
 """
 
 from __future__ import annotations
