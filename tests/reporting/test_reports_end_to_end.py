@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
 from warm_python import python
 
 from tradeproof.reference import BackgroundServer, create_app

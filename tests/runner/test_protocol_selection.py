@@ -4,8 +4,10 @@ would still be counted in a timed campaign's shares, and its time would go unuse
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
 from warm_python import python
 
 ROOT = Path(__file__).resolve().parents[2]
