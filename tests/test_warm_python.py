@@ -8,16 +8,19 @@ import subprocess
 import sys
 
 import pytest
+import warm_python
 from warm_python import python
 
-SCRIPT = "import os, sys; print(os.getcwd()); print(os.environ.get('WARM_PROBE')); sys.exit(3)"
+SCRIPT = "import os, sys; print(os.getcwd()); print(os.environ.get('WARM_PROBE')); print(os.getppid()); sys.exit(3)"
 
 
-def test_a_run_gets_its_exit_status_output_and_directory(tmp_path):
+def test_a_run_is_forked_and_gets_its_exit_status_output_and_directory(tmp_path):
     (tmp_path / "probe_module.py").write_text(SCRIPT)
     proc = python("-m", "probe_module", cwd=tmp_path)
     assert proc.returncode == 3
-    assert proc.stdout.splitlines() == [str(tmp_path), "None"]
+    warm = warm_python._WARM._proc
+    assert warm is not None  # forked from the warm interpreter, not started afresh
+    assert proc.stdout.splitlines() == [str(tmp_path), "None", str(warm.pid)]
     assert proc.args[:3] == [sys.executable, "-m", "probe_module"]
 
 

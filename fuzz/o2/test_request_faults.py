@@ -1,6 +1,7 @@
 """Request faults the schemas cannot express: nonces (and the nonce reported after a
 drawn run of accepted, refused and reverted requests), sessions, order parameters that
-depend on the market, inverted BoundedMarket bounds, RegisterReferer's two shapes, a self-trade, a burst past the rate
+depend on the market (zero, off-tick, under the minimum, fractional), inverted
+BoundedMarket bounds, RegisterReferer's two shapes, a self-trade, a burst past the rate
 limit, and bodies that are not JSON.
 
 One test per rule; each example draws the fault's parameters (how far the nonce is off,

@@ -32,7 +32,7 @@ that changes between examples makes generation inconsistent.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -216,6 +216,11 @@ def _check(
     return tuple(sorted(rules))
 
 
+def _offered(rule_ids: Iterable[str], rules: Rules) -> list[str]:
+    """Those of ``rule_ids`` that ``rules`` allows (all when None), in order, once each."""
+    return [r for r in dict.fromkeys(rule_ids) if rules is None or r in rules]
+
+
 def _called(composite: Any, flavour: str, view: Any, rules: tuple[str, ...] | None) -> st.SearchStrategy[Any]:
     """``composite`` with only the arguments given, so its repr reads as the call made."""
     return composite(flavour, *([] if view is None else [view]), **({} if rules is None else {"rules": rules}))
@@ -228,8 +233,8 @@ def _one_invalid(
     ``rules`` allows), so a rule with few sites or corruptions is not starved by one with
     many. Hypothesis favours the first few choices of a list: the signature rules come
     first (a signature that is not checked is the worst bug), then the schema rules."""
-    schema_rules = sorted({site.rule_id for site in sites(schema, template) if rules is None or site.rule_id in rules})
-    signature_rules = [r for r in dict.fromkeys(signatures.values()) if rules is None or r in rules]
+    schema_rules = sorted(_offered((site.rule_id for site in sites(schema, template)), rules))
+    signature_rules = _offered(signatures.values(), rules)
     assume(signature_rules or schema_rules)  # this request offers none of ``rules``: another one may
     rule_id = draw(st.sampled_from([*signature_rules, *schema_rules]))
     if rule_id in schema_rules:
@@ -361,7 +366,7 @@ def _o2_order_types(draw: st.DrawFn, flavour: str, market: MarketSpec | None = N
     value = draw(_semantic_order_types(market))
     if flavour == "semantic":
         return value
-    offered = [r for r in O2_ORDER_TYPE_RULES if rules is None or r in rules]
+    offered = _offered(O2_ORDER_TYPE_RULES, rules)
     assume(any(site.rule_id in offered for site in sites("o2/order_type", value)))
     return draw(mutations(value, "o2/order_type", request=value, rules=offered))
 

@@ -365,11 +365,7 @@ class Site:
     keyword: str
     rule_id: str
     edits: tuple[tuple[Edit, str], ...] = field(repr=False)
-    kind: str = ""  # how it is broken, when a keyword is broken in more than one way
-
-    @property
-    def kind_of_break(self) -> str:
-        return self.kind or self.keyword
+    kind: str  # how it is broken: the keyword, or its own kind when a keyword breaks in more than one way
 
 
 class _Walk:
@@ -377,10 +373,10 @@ class _Walk:
         self.schema = schema
         self.found: list[Site] = []
 
-    def add(self, node: Node, path: Path, keyword: str, edits: list[tuple[Edit, str]], kind: str = "") -> None:
+    def add(self, node: Node, path: Path, keyword: str, edits: list[tuple[Edit, str]], kind: str | None = None) -> None:
         rule = rule_for(self.schema, node.name, keyword)
         if rule is not None and edits:
-            self.found.append(Site(path, node.name, keyword, rule, tuple(edits), kind))
+            self.found.append(Site(path, node.name, keyword, rule, tuple(edits), kind or keyword))
 
     def walk(self, node: Node, value: Any, path: Path, in_branch: bool = False) -> None:
         """Collect the sites of ``value`` at ``node``. ``in_branch``: ``node`` is the
@@ -562,7 +558,7 @@ def _mutations(
     # a list's first entries, and the kinds with the fewest sites come first
     by_rule: dict[str, dict[str, list[Site]]] = {}
     for site in sorted(found, key=lambda s: _rule_order(s.rule_id)):
-        by_rule.setdefault(site.rule_id, {}).setdefault(site.kind_of_break, []).append(site)
+        by_rule.setdefault(site.rule_id, {}).setdefault(site.kind, []).append(site)
     rule = draw(st.sampled_from(list(by_rule)))
     kinds = by_rule[rule]
     kind = draw(st.sampled_from(sorted(kinds, key=lambda k: len(kinds[k]))))
